@@ -1,0 +1,179 @@
+//! The [`Btf`] object: one BTF type section and string section, optionally split over a base, with
+//! id and string lookups across the base chain (libbpf's `struct btf`, `btf__type_by_id`,
+//! `btf__str_by_offset`, `btf__type_cnt`, `btf__base_btf`, `btf__endianness`).
+//!
+//! Ownership rule for split BTF, stated once here: a split `Btf` holds its base in an [`Arc`], so a
+//! base lives as long as any split over it, and a `Btf` that serves as a base is shared and never
+//! mutated. (libbpf leaves this to the caller; C callers of btf-capi still free in any order.)
+
+use std::ffi::CStr;
+use std::sync::{Arc, OnceLock};
+
+use crate::index::NameIndex;
+use crate::raw::{Header, KindLayout};
+use crate::types::{TypeRef, VOID_RECORD};
+
+/// Byte order of BTF data (`enum btf_endianness`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endianness {
+    Little = 0,
+    Big = 1,
+}
+
+impl Endianness {
+    /// The byte order of the machine running this code.
+    pub const fn native() -> Self {
+        if cfg!(target_endian = "big") {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        }
+    }
+}
+
+/// Parsed BTF: own types in native-endian 32-bit words, own strings, and an optional base.
+#[derive(Debug)]
+pub struct Btf {
+    pub(crate) base: Option<Arc<Btf>>,
+    pub(crate) header: Header,
+    /// Own type records, native order, back to back.
+    pub(crate) types: Vec<u32>,
+    /// Word offset into `types` of each own type, by `id - start_id`.
+    pub(crate) type_offs: Vec<u32>,
+    /// Own string section, as read.
+    pub(crate) strings: Vec<u8>,
+    /// Own kind layout section (2026 format), empty when absent.
+    pub(crate) layout: Vec<KindLayout>,
+    pub(crate) start_id: u32,
+    pub(crate) start_str_off: u32,
+    pub(crate) endianness: Endianness,
+    /// Set from the ELF class or by the caller; otherwise guessed.
+    pub(crate) explicit_pointer_size: Option<u32>,
+    pub(crate) guessed_pointer_size: OnceLock<Option<u32>>,
+    pub(crate) names: OnceLock<NameIndex>,
+}
+
+impl Btf {
+    pub(crate) fn empty_with(
+        base: Option<Arc<Btf>>,
+        header: Header,
+        endianness: Endianness,
+    ) -> Btf {
+        let (start_id, start_str_off) = match &base {
+            Some(b) => (b.type_cnt(), b.start_str_off + b.strings.len() as u32),
+            None => (1, 0),
+        };
+        Btf {
+            base,
+            header,
+            types: Vec::new(),
+            type_offs: Vec::new(),
+            strings: Vec::new(),
+            layout: Vec::new(),
+            start_id,
+            start_str_off,
+            endianness,
+            explicit_pointer_size: None,
+            guessed_pointer_size: OnceLock::new(),
+            names: OnceLock::new(),
+        }
+    }
+
+    /// Number of type ids, including void and every base type (`btf__type_cnt`).
+    pub fn type_cnt(&self) -> u32 {
+        self.start_id + self.type_offs.len() as u32
+    }
+    /// First id of this object's own types: 1, or the base's type count for split BTF.
+    pub fn start_id(&self) -> u32 {
+        self.start_id
+    }
+    /// Number of own types (not counting void or base types).
+    pub fn nr_types(&self) -> u32 {
+        self.type_offs.len() as u32
+    }
+    /// Logical offset of this object's first own string (0 for base BTF).
+    pub fn start_str_off(&self) -> u32 {
+        self.start_str_off
+    }
+    /// The base this BTF is split over (`btf__base_btf`).
+    pub fn base(&self) -> Option<&Arc<Btf>> {
+        self.base.as_ref()
+    }
+    /// The header as read (native order).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+    /// Byte order of the data this BTF was read from (`btf__endianness`).
+    pub fn endianness(&self) -> Endianness {
+        self.endianness
+    }
+    /// Own string section bytes.
+    pub fn strings_section(&self) -> &[u8] {
+        &self.strings
+    }
+    /// Own kind layout entries (empty unless the data had a 2026 layout section).
+    pub fn kind_layout(&self) -> &[KindLayout] {
+        &self.layout
+    }
+
+    /// The type with id `id`, served from the base chain below `start_id`; id 0 is void
+    /// (`btf__type_by_id`). `None` when `id >= type_cnt()`.
+    pub fn type_by_id(&self, id: u32) -> Option<TypeRef<'_>> {
+        if id == 0 {
+            return Some(TypeRef::new(0, &VOID_RECORD));
+        }
+        if id < self.start_id {
+            return self.base.as_ref()?.type_by_id(id);
+        }
+        let idx = (id - self.start_id) as usize;
+        let start = *self.type_offs.get(idx)? as usize;
+        let end = match self.type_offs.get(idx + 1) {
+            Some(&next) => next as usize,
+            None => self.types.len(),
+        };
+        Some(TypeRef::new(id, self.types.get(start..end)?))
+    }
+
+    /// Own types in id order.
+    pub fn types(&self) -> impl ExactSizeIterator<Item = TypeRef<'_>> + '_ {
+        let n = self.type_offs.len();
+        (0..n).map(move |i| {
+            let start = self.type_offs[i] as usize;
+            let end = self
+                .type_offs
+                .get(i + 1)
+                .map_or(self.types.len(), |&e| e as usize);
+            TypeRef::new(self.start_id + i as u32, &self.types[start..end])
+        })
+    }
+
+    /// One past the last valid logical string offset of this BTF and its bases.
+    pub fn str_end(&self) -> u32 {
+        self.start_str_off + self.strings.len() as u32
+    }
+
+    /// The object of the chain that holds logical string offset `off`, and the local offset in it.
+    fn string_home(&self, off: u32) -> Option<(&Btf, usize)> {
+        if off < self.start_str_off {
+            return self.base.as_ref()?.string_home(off);
+        }
+        let local = (off - self.start_str_off) as usize;
+        (local < self.strings.len()).then_some((self, local))
+    }
+
+    /// The string at logical offset `off` across the base chain (`btf__str_by_offset`).
+    pub fn str_by_offset(&self, off: u32) -> Option<&CStr> {
+        let (home, local) = self.string_home(off)?;
+        CStr::from_bytes_until_nul(&home.strings[local..]).ok()
+    }
+
+    /// The string at `off` as bytes without its NUL; `None` if `off` is out of range.
+    pub fn str_bytes(&self, off: u32) -> Option<&[u8]> {
+        self.str_by_offset(off).map(CStr::to_bytes)
+    }
+
+    /// The name of `t`, `""` for anonymous types and for unresolvable offsets.
+    pub fn name_of(&self, t: &TypeRef<'_>) -> &[u8] {
+        self.str_bytes(t.name_off()).unwrap_or(b"")
+    }
+}

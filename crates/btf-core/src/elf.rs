@@ -1,0 +1,116 @@
+//! Reading BTF out of ELF files with the `object` crate, as libbpf's `btf_parse_elf` does: `.BTF`,
+//! `.BTF.ext` (kept as bytes) and `.BTF.base` (a distilled base the `.BTF` is split over), each of
+//! which must be `SHT_PROGBITS`; the ELF class sets the pointer size.
+
+use std::sync::Arc;
+
+use object::read::elf::{FileHeader, SectionHeader};
+use object::{FileKind, elf};
+
+use crate::btf::Btf;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Section names libbpf recognises.
+pub const BTF_SECTION: &str = ".BTF";
+pub const BTF_EXT_SECTION: &str = ".BTF.ext";
+pub const BTF_BASE_SECTION: &str = ".BTF.base";
+
+/// BTF read from an ELF file.
+#[derive(Debug)]
+pub struct ElfBtf {
+    /// `.BTF`, split over the distilled base when the file has `.BTF.base`, else over the caller's base.
+    pub btf: Btf,
+    /// Raw bytes of `.BTF.ext`, if present (parsed by a later layer).
+    pub ext: Option<Vec<u8>>,
+}
+
+/// The BTF-related sections of an ELF file, borrowed from its bytes.
+#[derive(Debug, Default)]
+pub struct ElfSections<'a> {
+    pub btf: Option<&'a [u8]>,
+    pub ext: Option<&'a [u8]>,
+    pub base: Option<&'a [u8]>,
+    /// Pointer size from the ELF class.
+    pub pointer_size: u32,
+}
+
+fn format_err(what: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::ElfFormat, what.to_string())
+}
+
+fn scan<'a, Elf: FileHeader>(data: &'a [u8], pointer_size: u32) -> Result<ElfSections<'a>> {
+    let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
+    let endian = header
+        .endian()
+        .map_err(|e| format_err(format!("bad ELF header: {e}")))?;
+    let sections = header
+        .sections(endian, data)
+        .map_err(|e| format_err(format!("bad section headers: {e}")))?;
+    let mut found = ElfSections {
+        pointer_size,
+        ..Default::default()
+    };
+    for (idx, sh) in sections.iter().enumerate().skip(1) {
+        let name = sections
+            .section_name(endian, sh)
+            .map_err(|e| format_err(format!("section {idx}: bad name: {e}")))?;
+        let slot = match name {
+            b".BTF" => &mut found.btf,
+            b".BTF.ext" => &mut found.ext,
+            b".BTF.base" => &mut found.base,
+            _ => continue,
+        };
+        let name = String::from_utf8_lossy(name);
+        if sh.sh_type(endian) != elf::SHT_PROGBITS {
+            return Err(format_err(format!(
+                "section {idx} ({name}) has type {}, not SHT_PROGBITS",
+                sh.sh_type(endian)
+            )));
+        }
+        let bytes = sh
+            .data(endian, data)
+            .map_err(|e| format_err(format!("section {idx} ({name}): data out of bounds: {e}")))?;
+        *slot = Some(bytes);
+    }
+    Ok(found)
+}
+
+/// Finds `.BTF`, `.BTF.ext` and `.BTF.base` in an ELF image.
+pub fn elf_sections(data: &[u8]) -> Result<ElfSections<'_>> {
+    match FileKind::parse(data) {
+        Ok(FileKind::Elf32) => scan::<elf::FileHeader32<object::Endianness>>(data, 4),
+        Ok(FileKind::Elf64) => scan::<elf::FileHeader64<object::Endianness>>(data, 8),
+        _ => Err(format_err("not an ELF file")),
+    }
+}
+
+/// Parses the BTF of an ELF image (libbpf's `btf_parse_elf`). With `.BTF.base` and no `base`, the
+/// result is split over the distilled base; with both, relocation onto `base` would be needed.
+pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>) -> Result<ElfBtf> {
+    let secs = elf_sections(data)?;
+    let Some(btf_bytes) = secs.btf else {
+        return Err(Error::new(ErrorKind::NoBtfSection, "no .BTF section"));
+    };
+    let base = match (secs.base, base) {
+        (Some(distilled), None) => Some(Arc::new(
+            Btf::from_bytes(distilled).map_err(|e| e.context(BTF_BASE_SECTION))?,
+        )),
+        (Some(_), Some(_)) => {
+            return Err(Error::new(
+                ErrorKind::NotSupported,
+                "has a .BTF.base distilled base; relocating it onto another base is not supported yet",
+            ));
+        }
+        (None, base) => base,
+    };
+    let mut btf = match base {
+        Some(b) => Btf::from_bytes_split(btf_bytes, b),
+        None => Btf::from_bytes(btf_bytes),
+    }
+    .map_err(|e| e.context(BTF_SECTION))?;
+    btf.explicit_pointer_size = Some(secs.pointer_size);
+    Ok(ElfBtf {
+        btf,
+        ext: secs.ext.map(<[u8]>::to_vec),
+    })
+}

@@ -1,0 +1,34 @@
+//! btf-core: BTF (the BPF Type Format of the Linux kernel and its modules) in pure Rust, with libbpf
+//! v1.7.0's semantics: parse raw, ELF and compressed-module BTF in either byte order, split over a
+//! base; query types and names; render bpftool's raw text dump.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use btf_core::{Btf, Kind};
+//!
+//! let vmlinux = Arc::new(Btf::parse_file("/sys/kernel/btf/vmlinux", None)?);
+//! let id = vmlinux.find_by_name_kind(b"task_struct", Kind::Struct as u32).expect("present");
+//! println!("task_struct is type {id}, {} bytes", vmlinux.resolve_size(id)?);
+//! # Ok::<(), btf_core::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod btf;
+pub mod elf;
+mod error;
+mod index;
+mod input;
+mod parse;
+mod query;
+pub mod raw;
+pub mod text;
+mod types;
+
+pub use btf::{Btf, Endianness};
+pub use elf::ElfBtf;
+pub use error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, Result};
+pub use input::decompress;
+pub use parse::kind_name;
+pub use raw::{Header, Kind, KindLayout};
+pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};

@@ -1,0 +1,7 @@
+//! Differential testing of libbtf against real libbpf 1.7.0.
+//!
+//! * [`libbpf`] — a safe wrapper around the `struct btf` API of the vendored libbpf (the oracle).
+//! * [`corpus`] — locating the shared real-world BTF corpus (`../shared/corpus`) and reading it.
+
+pub mod corpus;
+pub mod libbpf;

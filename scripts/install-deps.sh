@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages this project needs, only those that are missing:
+#   libelf-dev zlib1g-dev pkg-config  - to build the vendored libbpf (libbpf-sys) used as the oracle
+#   zstd                              - the corpus tarballs (also read in-process by btf-difftest)
+#   bpftool                           - reference tool for manual comparisons
+#   valgrind                          - memory checks of the libbpf/FFI tests
+# Runs `apt-get update` once, and only when something is missing. Works as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd bpftool valgrind)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    # `dpkg -s` also succeeds for removed-but-not-purged packages; require "install ok installed".
+    if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+        missing+=("$pkg")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: all packages present (${PACKAGES[*]})"
+    exit 0
+fi
+
+if [[ "$(id -u)" -eq 0 ]]; then
+    SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+else
+    echo "install-deps: missing ${missing[*]}, and not root and no sudo available" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
