@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only those that are missing:
 #   libelf-dev zlib1g-dev pkg-config  - to build the vendored libbpf (libbpf-sys) used as the oracle
-#   zstd                              - the corpus tarballs (also read in-process by btf-difftest)
-#   bpftool                           - reference tool for manual comparisons
+#   zstd xz-utils gzip                - the corpus tarballs; compressed-module tests
+#   bpftool                           - the text oracle: `btf dump` must equal its raw dump
 #   valgrind                          - memory checks of the libbpf/FFI tests
 # Runs `apt-get update` once, and only when something is missing. Works as root, or through sudo.
 set -euo pipefail
 
-PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd bpftool valgrind)
+PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd xz-utils gzip bpftool valgrind)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

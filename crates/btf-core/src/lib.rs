@@ -32,3 +32,8 @@ pub use input::decompress;
 pub use parse::kind_name;
 pub use raw::{Header, Kind, KindLayout};
 pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
+
+#[cfg(test)]
+mod testutil;
+#[cfg(test)]
+mod tests;

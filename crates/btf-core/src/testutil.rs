@@ -1,0 +1,69 @@
+//! A tiny raw-BTF encoder for unit tests: records are pushed as words, strings are appended, and
+//! `bytes` lays out header, types and strings in either byte order.
+
+use crate::btf::Endianness;
+
+pub(crate) struct RawBtf {
+    pub types: Vec<u32>,
+    pub strs: Vec<u8>,
+}
+
+pub(crate) fn info(kind: u32, kflag: bool, vlen: u32) -> u32 {
+    (u32::from(kflag) << 31) | (kind << 24) | vlen
+}
+
+impl RawBtf {
+    /// Base BTF: strings start with the empty string.
+    pub fn base() -> Self {
+        RawBtf { types: Vec::new(), strs: vec![0] }
+    }
+    /// Split BTF: strings continue the base's, no leading NUL.
+    pub fn split() -> Self {
+        RawBtf { types: Vec::new(), strs: Vec::new() }
+    }
+    /// Appends `s` and returns its offset within this section plus `start`.
+    pub fn str_at(&mut self, start: u32, s: &str) -> u32 {
+        let off = start + self.strs.len() as u32;
+        self.strs.extend_from_slice(s.as_bytes());
+        self.strs.push(0);
+        off
+    }
+    pub fn str(&mut self, s: &str) -> u32 {
+        self.str_at(0, s)
+    }
+    pub fn push(&mut self, words: &[u32]) -> &mut Self {
+        self.types.extend_from_slice(words);
+        self
+    }
+    /// Header (`hdr_len` bytes, extra fields zero), types, strings.
+    pub fn bytes(&self, endian: Endianness, hdr_len: u32) -> Vec<u8> {
+        let type_len = self.types.len() as u32 * 4;
+        let mut hdr = vec![0u32; (hdr_len / 4) as usize];
+        hdr[1] = hdr_len;
+        hdr[3] = type_len;
+        hdr[4] = type_len;
+        hdr[5] = self.strs.len() as u32;
+        let word = |w: u32| match endian {
+            Endianness::Little => w.to_le_bytes(),
+            Endianness::Big => w.to_be_bytes(),
+        };
+        let mut out = Vec::new();
+        let magic = match endian {
+            Endianness::Little => 0xEB9Fu16.to_le_bytes(),
+            Endianness::Big => 0xEB9Fu16.to_be_bytes(),
+        };
+        out.extend_from_slice(&magic);
+        out.extend_from_slice(&[1, 0]);
+        for &w in &hdr[1..] {
+            out.extend_from_slice(&word(w));
+        }
+        for &w in &self.types {
+            out.extend_from_slice(&word(w));
+        }
+        out.extend_from_slice(&self.strs);
+        out
+    }
+    pub fn le(&self) -> Vec<u8> {
+        self.bytes(Endianness::Little, 24)
+    }
+}
