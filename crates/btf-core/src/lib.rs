@@ -34,6 +34,6 @@ pub use raw::{Header, Kind, KindLayout};
 pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
 
 #[cfg(test)]
-mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testutil;

@@ -57,12 +57,30 @@ fn parses_every_kind() {
     let btf = Btf::from_bytes(&every_kind().le()).unwrap();
     assert_eq!(btf.type_cnt(), 21);
     assert_eq!(btf.endianness(), Endianness::Little);
-    let kinds: Vec<u32> = (1..21).map(|id| btf.type_by_id(id).unwrap().kind_raw()).collect();
-    assert_eq!(kinds, [1, 1, 2, 3, 4, 5, 6, 19, 7, 8, 9, 10, 11, 13, 12, 14, 15, 16, 17, 18]);
+    let kinds: Vec<u32> = (1..21)
+        .map(|id| btf.type_by_id(id).unwrap().kind_raw())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            1, 1, 2, 3, 4, 5, 6, 19, 7, 8, 9, 10, 11, 13, 12, 14, 15, 16, 17, 18
+        ]
+    );
     let s = btf.type_by_id(5).unwrap();
-    let members: Vec<_> = s.members().map(|m| (m.bit_offset(), m.bitfield_size())).collect();
+    let members: Vec<_> = s
+        .members()
+        .map(|m| (m.bit_offset(), m.bitfield_size()))
+        .collect();
     assert_eq!(members, [(0, 0), (32, 3)]);
-    assert_eq!(btf.type_by_id(8).unwrap().enum64_values().next().unwrap().val, 1 << 32);
+    assert_eq!(
+        btf.type_by_id(8)
+            .unwrap()
+            .enum64_values()
+            .next()
+            .unwrap()
+            .val,
+        1 << 32
+    );
     assert_eq!(btf.type_by_id(0).unwrap().kind(), Some(Kind::Unkn));
     assert!(btf.type_by_id(21).is_none());
     assert_eq!(btf.str_by_offset(1).unwrap().to_bytes(), b"int");
@@ -75,7 +93,10 @@ fn big_endian_parses_to_the_same_words() {
     let be = Btf::from_bytes(&raw.bytes(Endianness::Big, 24)).unwrap();
     assert_eq!(be.endianness(), Endianness::Big);
     for id in 0..le.type_cnt() {
-        assert_eq!(le.type_by_id(id).unwrap().words(), be.type_by_id(id).unwrap().words());
+        assert_eq!(
+            le.type_by_id(id).unwrap().words(),
+            be.type_by_id(id).unwrap().words()
+        );
     }
 }
 
@@ -92,7 +113,10 @@ fn foreign_endian_header_length_rules() {
 fn expect_invalid(data: &[u8], needle: &str) {
     let err = Btf::from_bytes(data).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid, "{err}");
-    assert!(err.to_string().contains(needle), "{err:?} should mention {needle:?}");
+    assert!(
+        err.to_string().contains(needle),
+        "{err:?} should mention {needle:?}"
+    );
 }
 
 #[test]
@@ -162,12 +186,22 @@ fn unknown_kind_sized_by_layout_section() {
     // hdr_len 32: types, then a layout section of 21 entries (kind 20: 4 bytes of info), then strings.
     let mut raw = RawBtf::base();
     let name = raw.str("x");
-    raw.push(&[name, info(20, false, 0), 0, 0xdead_beef]).push(&[name, info(1, false, 0), 4, 32]);
+    raw.push(&[name, info(20, false, 0), 0, 0xdead_beef])
+        .push(&[name, info(1, false, 0), 4, 32]);
     let type_len = raw.types.len() as u32 * 4;
     let mut layout = vec![0u8; 21 * 4];
     layout[20 * 4] = 4;
     let mut data = Vec::new();
-    for w in [0x0001_EB9Fu32, 32, 0, type_len, type_len + layout.len() as u32, raw.strs.len() as u32, type_len, layout.len() as u32] {
+    for w in [
+        0x0001_EB9Fu32,
+        32,
+        0,
+        type_len,
+        type_len + layout.len() as u32,
+        raw.strs.len() as u32,
+        type_len,
+        layout.len() as u32,
+    ] {
         data.extend_from_slice(&w.to_le_bytes());
     }
     for w in &raw.types {
@@ -203,11 +237,17 @@ fn split_btf_continues_ids_and_strings() {
     let (base, split) = split_fixture();
     assert_eq!(split.start_id(), 21);
     assert_eq!(split.type_cnt(), 24);
-    assert_eq!(split.type_by_id(5).unwrap().words(), base.type_by_id(5).unwrap().words());
+    assert_eq!(
+        split.type_by_id(5).unwrap().words(),
+        base.type_by_id(5).unwrap().words()
+    );
     assert_eq!(split.name_of(&split.type_by_id(21).unwrap()), b"s2");
     // Base types come first in lookups, as libbpf's base-chain-first scan.
     assert_eq!(split.find_by_name_kind(b"int", Kind::Int as u32), Some(1));
-    assert_eq!(split.find_by_name_kind(b"s2", Kind::Struct as u32), Some(21));
+    assert_eq!(
+        split.find_by_name_kind(b"s2", Kind::Struct as u32),
+        Some(21)
+    );
     assert_eq!(split.resolve_size(21).unwrap(), 16);
     assert_eq!(split.resolve_size(23).unwrap(), 8);
     // Without its base the split's strings do not start with NUL.
@@ -235,7 +275,10 @@ fn find_by_name_kind_follows_libbpf() {
     assert_eq!(btf.find_by_name_kind(b"void", Kind::Struct as u32), Some(0));
     assert_eq!(btf.find_by_name_kind(b"int", 0), Some(0));
     assert_eq!(btf.find_by_name_kind(b"int", Kind::Struct as u32), None);
-    assert_eq!(btf.find_by_name_kind(b"tag", Kind::TypeTag as u32), Some(20));
+    assert_eq!(
+        btf.find_by_name_kind(b"tag", Kind::TypeTag as u32),
+        Some(20)
+    );
     assert_eq!(btf.find_by_name(b"tag"), Some(19));
     // A kind negative as __s32 matches any kind; one above 31 matches none.
     assert_eq!(btf.find_by_name_kind(b"tag", u32::MAX), Some(19));
@@ -280,7 +323,8 @@ fn packed_struct_aligns_to_one_and_cycles_do_not_hang() {
 fn pointer_size_guess_and_override() {
     let mut raw = RawBtf::base();
     let n = raw.str("long int");
-    raw.push(&[n, info(1, false, 0), 4, (1 << 24) | 32]).push(&[0, info(2, false, 0), 1]);
+    raw.push(&[n, info(1, false, 0), 4, (1 << 24) | 32])
+        .push(&[0, info(2, false, 0), 1]);
     let mut btf = Btf::from_bytes(&raw.le()).unwrap();
     assert_eq!(btf.pointer_size(), Some(4));
     assert_eq!(btf.resolve_size(2).unwrap(), 4);
@@ -329,7 +373,9 @@ fn raw_text_dump_matches_bpftool_format() {
 }
 
 fn test_data(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-data").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test-data")
+        .join(name)
 }
 
 #[test]
@@ -364,7 +410,10 @@ fn compressed_elf_reads_like_the_original() {
         let btf = Btf::parse_elf_bytes(&packed, None).unwrap().btf;
         assert_eq!(btf.type_cnt(), plain.type_cnt());
         for id in 0..plain.type_cnt() {
-            assert_eq!(btf.type_by_id(id).unwrap().words(), plain.type_by_id(id).unwrap().words());
+            assert_eq!(
+                btf.type_by_id(id).unwrap().words(),
+                plain.type_by_id(id).unwrap().words()
+            );
         }
     }
     // Corrupt compressed data is an error, not a panic.

@@ -15,11 +15,17 @@ pub(crate) fn info(kind: u32, kflag: bool, vlen: u32) -> u32 {
 impl RawBtf {
     /// Base BTF: strings start with the empty string.
     pub fn base() -> Self {
-        RawBtf { types: Vec::new(), strs: vec![0] }
+        RawBtf {
+            types: Vec::new(),
+            strs: vec![0],
+        }
     }
     /// Split BTF: strings continue the base's, no leading NUL.
     pub fn split() -> Self {
-        RawBtf { types: Vec::new(), strs: Vec::new() }
+        RawBtf {
+            types: Vec::new(),
+            strs: Vec::new(),
+        }
     }
     /// Appends `s` and returns its offset within this section plus `start`.
     pub fn str_at(&mut self, start: u32, s: &str) -> u32 {
