@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::index::NameIndex;
 use crate::raw::{Header, KindLayout};
+use crate::strings::StringIndex;
 use crate::types::{TypeRef, VOID_RECORD};
 
 /// Byte order of BTF data (`enum btf_endianness`).
@@ -32,10 +33,17 @@ impl Endianness {
 }
 
 /// Parsed BTF: own types in native-endian 32-bit words, own strings, and an optional base.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Btf {
     pub(crate) base: Option<Arc<Btf>>,
     pub(crate) header: Header,
+    /// Header bytes past the 24 libbpf 1.7 knows, as read (written back unchanged).
+    pub(crate) header_extra: Vec<u8>,
+    /// The input bytes (fields in native order) when rebuilding would not reproduce them — gaps,
+    /// extra sections, trailing bytes; returned by `raw_data` until the first modification.
+    pub(crate) original: Option<Vec<u8>>,
+    /// Set by the first modification (libbpf's "modifiable" state).
+    pub(crate) modified: bool,
     /// Own type records, native order, back to back.
     pub(crate) types: Vec<u32>,
     /// Word offset into `types` of each own type, by `id - start_id`.
@@ -51,6 +59,8 @@ pub struct Btf {
     pub(crate) explicit_pointer_size: Option<u32>,
     pub(crate) guessed_pointer_size: OnceLock<Option<u32>>,
     pub(crate) names: OnceLock<NameIndex>,
+    /// Interning index of own strings, built on first string lookup or addition.
+    pub(crate) str_index: OnceLock<StringIndex>,
 }
 
 impl Btf {
@@ -66,6 +76,9 @@ impl Btf {
         Btf {
             base,
             header,
+            header_extra: Vec::new(),
+            original: None,
+            modified: false,
             types: Vec::new(),
             type_offs: Vec::new(),
             strings: Vec::new(),
@@ -76,6 +89,7 @@ impl Btf {
             explicit_pointer_size: None,
             guessed_pointer_size: OnceLock::new(),
             names: OnceLock::new(),
+            str_index: OnceLock::new(),
         }
     }
 

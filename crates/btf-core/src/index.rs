@@ -8,10 +8,11 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
 use crate::btf::Btf;
+use crate::types::TypeRef;
 
 /// First ids by name and by (name, kind) over one object's own types. Names are kept as logical
 /// string offsets and compared through the object's string chain, so the index owns no strings.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
     by_name: HashTable<(u32, u32)>,
     by_name_kind: HashTable<(u32, u32, u32)>,
@@ -32,26 +33,29 @@ impl NameIndex {
             by_name: HashTable::with_capacity(n),
             by_name_kind: HashTable::with_capacity(n),
         };
-        let name = |off: u32| btf.str_bytes(off).unwrap_or(b"");
         for t in btf.types() {
-            let (off, id, kind) = (t.name_off(), t.id(), t.kind_raw());
-            let s = name(off);
-            let h = hash_name(s);
-            index
-                .by_name
-                .entry(h, |&(o, _)| name(o) == s, |&(o, _)| hash_name(name(o)))
-                .or_insert((off, id));
-            let hk = hash_name_kind(s, kind);
-            index
-                .by_name_kind
-                .entry(
-                    hk,
-                    |&(o, k, _)| k == kind && name(o) == s,
-                    |&(o, k, _)| hash_name_kind(name(o), k),
-                )
-                .or_insert((off, kind, id));
+            index.add(btf, &t);
         }
         index
+    }
+
+    /// Records `t`, an own type of `btf` newer than every type already recorded.
+    pub(crate) fn add(&mut self, btf: &Btf, t: &TypeRef<'_>) {
+        let name = |off: u32| btf.str_bytes(off).unwrap_or(b"");
+        let (off, id, kind) = (t.name_off(), t.id(), t.kind_raw());
+        let s = name(off);
+        self.by_name
+            .entry(
+                hash_name(s),
+                |&(o, _)| name(o) == s,
+                |&(o, _)| hash_name(name(o)),
+            )
+            .or_insert((off, id));
+        let same = |&(o, k, _): &(u32, u32, u32)| k == kind && name(o) == s;
+        let rehash = |&(o, k, _): &(u32, u32, u32)| hash_name_kind(name(o), k);
+        self.by_name_kind
+            .entry(hash_name_kind(s, kind), same, rehash)
+            .or_insert((off, kind, id));
     }
 
     /// First own id named `name` (any kind when `kind` is `None`).

@@ -17,13 +17,18 @@
 mod btf;
 pub mod elf;
 mod error;
+pub mod fields;
 mod index;
 mod input;
 mod parse;
+mod permute;
 mod query;
 pub mod raw;
+mod rawdata;
+mod strings;
 pub mod text;
 mod types;
+mod write;
 
 pub use btf::{Btf, Endianness};
 pub use elf::ElfBtf;
@@ -32,8 +37,14 @@ pub use input::decompress;
 pub use parse::kind_name;
 pub use raw::{Header, Kind, KindLayout};
 pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
+pub use write::{
+    FUNC_EXTERN, FUNC_GLOBAL, FUNC_STATIC, FwdKind, MAX_TYPE_ID, VAR_GLOBAL_ALLOCATED,
+    VAR_GLOBAL_EXTERN, VAR_STATIC,
+};
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod testutil;
+#[cfg(test)]
+mod write_tests;

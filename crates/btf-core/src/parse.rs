@@ -381,6 +381,17 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
     let words = to_words(type_bytes, endian);
 
     let mut btf = Btf::empty_with(base, header, endian);
+    btf.header_extra = data
+        .get(HEADER_LEN_V1 as usize..hdr_len)
+        .unwrap_or(&[])
+        .to_vec();
+    let canonical = hdr_len >= HEADER_LEN_V1 as usize
+        && header.type_off == 0
+        && header.str_off == header.type_len
+        && data.len() == hdr_len + header.type_len as usize + header.str_len as usize;
+    if !canonical {
+        btf.original = Some(native_copy(data, &header, endian));
+    }
     let source = LayoutSource {
         own: &layout,
         base: btf.base.as_deref(),
@@ -391,6 +402,27 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
     btf.layout = layout.unwrap_or_default();
     sanity_check(&btf, types_at)?;
     Ok(btf)
+}
+
+/// `data` with header fields and type words in native order and everything else as read — what
+/// libbpf's in-place byte swap leaves in its buffer.
+fn native_copy(data: &[u8], h: &Header, endian: Endianness) -> Vec<u8> {
+    let mut copy = data.to_vec();
+    if endian == Endianness::native() {
+        return copy;
+    }
+    copy[..2].copy_from_slice(&h.magic.to_ne_bytes());
+    for (i, v) in [h.hdr_len, h.type_off, h.type_len, h.str_off, h.str_len]
+        .into_iter()
+        .enumerate()
+    {
+        copy[4 + i * 4..8 + i * 4].copy_from_slice(&v.to_ne_bytes());
+    }
+    let types_at = h.hdr_len as usize + h.type_off as usize;
+    for word in copy[types_at..types_at + h.type_len as usize].chunks_exact_mut(4) {
+        word.reverse();
+    }
+    copy
 }
 
 impl Btf {
