@@ -1,0 +1,639 @@
+//! btf-core against real libbpf 1.7.0, measured in the same process on the same bytes.
+//!
+//! Run with `cargo bench -p btf-difftest --bench vs_libbpf`. A small self-written harness
+//! (`harness = false`, no criterion) measures:
+//!
+//! 1. parse of every corpus vmlinux from bytes already in memory (`Btf::from_bytes` vs
+//!    `btf__new`; both copy and validate);
+//! 2. `find_by_name_kind` on the 6.1.0-47 vmlinux: ours for every named type (index build reported
+//!    separately), libbpf's linear scan on a deterministic sample, with the ids compared;
+//! 3. parse of split module BTF over the 6.1.0-47 vmlinux: `ext4` alone, and all 4,022 modules of
+//!    `modules-all/6.1.0-47.tar.zst` (base parsed once, outside the timed region).
+//!
+//! The two sides are interleaved (A,B then B,A, ...) so that drift on a noisy machine hits both
+//! alike. Results are dropped outside the timed region. Each measurement runs at least
+//! [`Config::min_iters`] times and until each side has accumulated [`Config::min_time`].
+//!
+//! Without `--bench` on the command line (i.e. under `cargo test --benches`) it runs in smoke
+//! mode: one iteration of everything and a subset of the modules, to check that it still works;
+//! it then prints no `RATIO`/`TARGET` lines.
+//! An optional positional argument filters sections by name (`parse`, `find`, `split`).
+//!
+//! The output ends with `RATIO ...` lines (lower is better for ours/libbpf, higher for
+//! libbpf/ours) and `TARGET ...` lines against the project's goals.
+
+use std::ffi::CString;
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use btf_core::Btf;
+use btf_difftest::corpus;
+use btf_difftest::libbpf::{self, LibbpfBtf};
+
+/// Version whose vmlinux serves for lookups and as the base of the split-BTF measurements.
+const BASE_VER: &str = "6.1.0-47";
+/// Module measured alone in section 3.
+const SPLIT_MODULE: &str = "ext4";
+/// libbpf is timed on every `LIBBPF_SAMPLE_STEP`-th named type (its lookups are linear scans).
+const LIBBPF_SAMPLE_STEP: usize = 200;
+/// Goal: parse time ours/libbpf at most this.
+const TARGET_PARSE_RATIO: f64 = 0.5;
+/// Goal: lookups at least this many times faster than libbpf.
+const TARGET_LOOKUP_SPEEDUP: f64 = 100.0;
+
+#[derive(Clone, Copy, Debug)]
+struct Config {
+    /// Minimum timed repetitions per side.
+    min_iters: usize,
+    /// Minimum accumulated time per side.
+    min_time: Duration,
+    /// Stop adding repetitions once one side has spent this long (bounds very slow cases).
+    max_time: Duration,
+    /// Modules of `modules-all` to use (`usize::MAX` = all).
+    module_limit: usize,
+}
+
+impl Config {
+    fn full() -> Self {
+        Config {
+            min_iters: 30,
+            min_time: Duration::from_millis(500),
+            max_time: Duration::from_secs(10),
+            module_limit: usize::MAX,
+        }
+    }
+
+    fn smoke() -> Self {
+        Config {
+            min_iters: 1,
+            min_time: Duration::ZERO,
+            max_time: Duration::ZERO,
+            module_limit: 50,
+        }
+    }
+
+    /// Enough repetitions yet? (`max_time` wins over `min_time`, `min_iters` over both.)
+    fn done(&self, iters: usize, spent_a: Duration, spent_b: Duration) -> bool {
+        if iters < self.min_iters {
+            return false;
+        }
+        let slowest = spent_a.max(spent_b);
+        slowest >= self.max_time || spent_a.min(spent_b) >= self.min_time
+    }
+}
+
+/// Timings of one side of a measurement.
+#[derive(Clone, Debug, Default)]
+struct Samples(Vec<Duration>);
+
+impl Samples {
+    fn sorted(&self) -> Vec<Duration> {
+        let mut v = self.0.clone();
+        v.sort_unstable();
+        v
+    }
+    fn median(&self) -> Duration {
+        let v = self.sorted();
+        match v.len() {
+            0 => Duration::ZERO,
+            n if n % 2 == 1 => v[n / 2],
+            n => (v[n / 2 - 1] + v[n / 2]) / 2,
+        }
+    }
+    fn min(&self) -> Duration {
+        self.0.iter().copied().min().unwrap_or_default()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Times one call of `f`; its result is dropped after the clock stops.
+fn time_one<R>(f: &mut impl FnMut() -> R) -> Duration {
+    let start = Instant::now();
+    let r = black_box(f());
+    let d = start.elapsed();
+    drop(r);
+    d
+}
+
+/// Runs `a` and `b` alternately (A,B, B,A, A,B, ...) after one untimed warm-up call each, until
+/// `cfg` is satisfied. Returns the per-call timings of each side.
+fn interleaved<RA, RB>(
+    cfg: &Config,
+    mut a: impl FnMut() -> RA,
+    mut b: impl FnMut() -> RB,
+) -> (Samples, Samples) {
+    drop(black_box(a()));
+    drop(black_box(b()));
+    let (mut sa, mut sb) = (Samples::default(), Samples::default());
+    let (mut ta, mut tb) = (Duration::ZERO, Duration::ZERO);
+    let mut i = 0;
+    while !cfg.done(i, ta, tb) {
+        let (da, db) = if i % 2 == 0 {
+            let da = time_one(&mut a);
+            (da, time_one(&mut b))
+        } else {
+            let db = time_one(&mut b);
+            (time_one(&mut a), db)
+        };
+        sa.0.push(da);
+        sb.0.push(db);
+        ta += da;
+        tb += db;
+        i += 1;
+    }
+    (sa, sb)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn ns(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e9
+}
+
+fn ratio(num: Duration, den: Duration) -> f64 {
+    num.as_secs_f64() / den.as_secs_f64().max(1e-12)
+}
+
+/// Collected `RATIO`/`TARGET` lines, printed at the end.
+#[derive(Debug, Default)]
+struct Summary {
+    ratios: Vec<String>,
+    targets: Vec<String>,
+}
+
+impl Summary {
+    /// Records a parse ratio (ours/libbpf of the medians) and checks it against the target.
+    fn parse_ratio(&mut self, label: &str, r: f64) {
+        self.ratios
+            .push(format!("RATIO {label} ours/libbpf = {r:.2}"));
+        let verdict = if r <= TARGET_PARSE_RATIO {
+            "met"
+        } else {
+            "NOT MET"
+        };
+        self.targets.push(format!(
+            "TARGET {label} ours/libbpf <= {TARGET_PARSE_RATIO:.2}: {verdict} ({r:.2})"
+        ));
+    }
+}
+
+fn machine_info(smoke: bool) {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let optimized = if cfg!(debug_assertions) {
+        "NO (debug assertions on: numbers are meaningless)"
+    } else {
+        "yes (debug assertions off)"
+    };
+    println!(
+        "btf-core vs libbpf 1.7.0 (libbpf-sys vendored: built from source with the cc crate's C \
+         flags for this profile's opt-level, linked statically)"
+    );
+    println!("machine: nproc={nproc}, cpu: {cpu}");
+    println!("optimized build: {optimized}");
+    if smoke {
+        println!("mode: SMOKE (no --bench argument): 1 iteration, subset of modules");
+    }
+    println!();
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+// ------------------------------------------------------------------------------------------------
+// 1. vmlinux parse
+// ------------------------------------------------------------------------------------------------
+
+fn bench_vmlinux_parse(cfg: &Config, summary: &mut Summary) {
+    println!("== 1. parse of vmlinux BTF from memory: Btf::from_bytes vs btf__new ==");
+    println!(
+        "{:<10} {:>7} {:>9} {:>5} | {:>8} {:>8} | {:>8} {:>8} | {:>7} {:>7}",
+        "vmlinux",
+        "types",
+        "bytes",
+        "iters",
+        "ours med",
+        "ours min",
+        "lbpf med",
+        "lbpf min",
+        "r(med)",
+        "r(min)"
+    );
+    for path in corpus::vmlinux_files() {
+        let ver = corpus::version_of(&path).unwrap_or_default();
+        let data = read(&path);
+        let ours = Btf::from_bytes(&data).unwrap_or_else(|e| panic!("{ver}: ours: {e}"));
+        let theirs = LibbpfBtf::from_bytes(&data).unwrap_or_else(|e| panic!("{ver}: libbpf: {e}"));
+        assert_eq!(ours.type_cnt(), theirs.type_cnt(), "{ver}: type count");
+        drop((ours, theirs));
+
+        let (a, b) = interleaved(
+            cfg,
+            || Btf::from_bytes(&data).unwrap(),
+            || LibbpfBtf::from_bytes(&data).unwrap(),
+        );
+        let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
+        println!(
+            "{:<10} {:>7} {:>9} {:>5} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>7.2} {:>7.2}",
+            ver,
+            Btf::from_bytes(&data).unwrap().nr_types(),
+            data.len(),
+            a.len(),
+            ms(a.median()),
+            ms(a.min()),
+            ms(b.median()),
+            ms(b.min()),
+            r_med,
+            r_min
+        );
+        summary.parse_ratio(&format!("parse/{ver}"), r_med);
+    }
+    println!("(times in ms; r = ours/libbpf, lower is better)");
+    println!();
+}
+
+// ------------------------------------------------------------------------------------------------
+// 2. find_by_name_kind
+// ------------------------------------------------------------------------------------------------
+
+/// A name to look up, copied out of the BTF (so lookups do not compare a string with itself).
+#[derive(Debug)]
+struct Query {
+    name: Box<[u8]>,
+    kind: u32,
+    /// Id of the type the name was taken from (the answer is this id or an earlier duplicate).
+    id: u32,
+}
+
+fn bench_find(cfg: &Config, data: &[u8], summary: &mut Summary) {
+    println!("== 2. find_by_name_kind on vmlinux {BASE_VER} ==");
+    let btf = Btf::from_bytes(data).expect("ours parses");
+    let queries: Vec<Query> = btf
+        .types()
+        .filter_map(|t| {
+            let name = btf.name_of(&t);
+            (!name.is_empty()).then(|| Query {
+                name: name.into(),
+                kind: t.kind_raw(),
+                id: t.id(),
+            })
+        })
+        .collect();
+    let n = queries.len();
+
+    // Correctness of ours on every name: the answer is a type of that name and kind, at or before
+    // the type the name came from.
+    for q in &queries {
+        let id = btf
+            .find_by_name_kind(&q.name, q.kind)
+            .unwrap_or_else(|| panic!("ours: {:?} not found", String::from_utf8_lossy(&q.name)));
+        let t = btf.type_by_id(id).expect("valid id");
+        assert!(id <= q.id && t.kind_raw() == q.kind && btf.name_of(&t) == &q.name[..]);
+    }
+
+    // Index build: the first lookup on a fresh Btf (parsed outside the timed region).
+    let mut build = Samples::default();
+    let mut spent = Duration::ZERO;
+    let probe = &queries[n / 2];
+    while !cfg.done(build.len(), spent, spent) {
+        let fresh = Btf::from_bytes(data).expect("ours parses");
+        let start = Instant::now();
+        let id = black_box(fresh.find_by_name_kind(black_box(&probe.name), probe.kind));
+        let d = start.elapsed();
+        assert!(id.is_some());
+        drop(fresh);
+        build.0.push(d);
+        spent += d;
+    }
+
+    // The deterministic libbpf sample and its C strings.
+    let sample: Vec<&Query> = queries.iter().step_by(LIBBPF_SAMPLE_STEP).collect();
+    let c_names: Vec<CString> = sample
+        .iter()
+        .map(|q| CString::new(&q.name[..]).expect("BTF names have no NUL"))
+        .collect();
+    let theirs = LibbpfBtf::from_bytes(data).expect("libbpf parses");
+    let mut mismatches = Vec::new();
+    for (q, c) in sample.iter().zip(&c_names) {
+        let ours = btf
+            .find_by_name_kind(&q.name, q.kind)
+            .map_or(-2, |id| id as i64);
+        let lib = i64::from(theirs.find_by_name_kind(c, q.kind));
+        if ours != lib {
+            mismatches.push(format!("{c:?} kind {}: ours {ours}, libbpf {lib}", q.kind));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "find_by_name_kind disagrees with libbpf:\n{}",
+        mismatches.join("\n")
+    );
+
+    // Steady state, ours over every name (index already built) and libbpf over the sample,
+    // interleaved call by call. One libbpf pass takes ~100x longer than one pass of ours, so ours
+    // repeats its pass `reps` times per call to even out the sides, and this measurement needs
+    // fewer calls than the parse ones (each libbpf call is already an average of its sample).
+    let ours_all = |reps: usize| {
+        let mut acc = 0u64;
+        for _ in 0..reps {
+            for q in &queries {
+                acc += u64::from(
+                    btf.find_by_name_kind(black_box(&q.name), q.kind)
+                        .unwrap_or(0),
+                );
+            }
+        }
+        acc
+    };
+    let mut lib_pass = || {
+        let mut acc = 0i64;
+        for (q, c) in sample.iter().zip(&c_names) {
+            acc += i64::from(theirs.find_by_name_kind(black_box(c), q.kind));
+        }
+        acc
+    };
+    let one_ours = time_one(&mut || ours_all(1));
+    let one_lib = time_one(&mut lib_pass);
+    let reps = (ratio(one_lib, one_ours).round() as usize).clamp(1, 1000);
+    let lookup_cfg = Config {
+        min_iters: cfg.min_iters.min(10),
+        ..*cfg
+    };
+    let (all, lib) = interleaved(&lookup_cfg, || ours_all(reps), lib_pass);
+    // Ours on exactly the sampled names, for a like-for-like ratio (many passes: it is fast).
+    let ours_sample = |reps: usize| {
+        let mut acc = 0u64;
+        for _ in 0..reps {
+            for q in &sample {
+                acc += u64::from(
+                    btf.find_by_name_kind(black_box(&q.name), q.kind)
+                        .unwrap_or(0),
+                );
+            }
+        }
+        acc
+    };
+    const SAMPLE_REPS: usize = 100;
+    let (same, _) = interleaved(&lookup_cfg, || ours_sample(SAMPLE_REPS), || ());
+
+    // Per-lookup times in ns (f64: a `Duration` divided by the count would round to whole ns).
+    let per = |d: Duration, lookups: usize| ns(d) / lookups.max(1) as f64;
+    let ours_all_per = per(all.median(), n * reps);
+    let ours_same_per = per(same.median(), sample.len() * SAMPLE_REPS);
+    let lib_per = per(lib.median(), sample.len());
+    let build_med = build.median();
+
+    println!(
+        "named types: {n} of {} (all looked up with ours and checked); libbpf sample: every \
+         {LIBBPF_SAMPLE_STEP}th = {} names, ids identical to ours: yes",
+        btf.nr_types(),
+        sample.len()
+    );
+    println!("{:<46} {:>6} {:>12} {:>12}", "", "iters", "median", "min");
+    println!(
+        "{:<46} {:>6} {:>9.3} ms {:>9.3} ms",
+        "ours: index build (first lookup, fresh Btf)",
+        build.len(),
+        ms(build_med),
+        ms(build.min())
+    );
+    println!(
+        "{:<46} {:>6} {:>9.1} ns {:>9.1} ns",
+        format!("ours: per lookup, all {n} names (x{reps})"),
+        all.len(),
+        ours_all_per,
+        per(all.min(), n * reps)
+    );
+    println!(
+        "{:<46} {:>6} {:>9.1} ns {:>9.1} ns",
+        format!(
+            "ours: per lookup, sampled {} names (x{SAMPLE_REPS})",
+            sample.len()
+        ),
+        same.len(),
+        ours_same_per,
+        per(same.min(), sample.len() * SAMPLE_REPS)
+    );
+    println!(
+        "{:<46} {:>6} {:>9.1} ns {:>9.1} ns",
+        format!("libbpf: per lookup, sampled {} names", sample.len()),
+        lib.len(),
+        lib_per,
+        per(lib.min(), sample.len())
+    );
+    let speedup = lib_per / ours_same_per;
+    let speedup_all = lib_per / ours_all_per;
+    let break_even = ns(build_med) / lib_per;
+    println!(
+        "libbpf/ours per lookup: {speedup:.0}x (same names), {speedup_all:.0}x (vs ours over all \
+         names); index build = {break_even:.1} libbpf lookups"
+    );
+    println!(
+        "all {n} names: ours {:.2} ms incl. index build vs libbpf ~{:.0} ms (extrapolated)",
+        ms(build_med) + ours_all_per * n as f64 / 1e6,
+        lib_per * n as f64 / 1e6
+    );
+    println!();
+
+    summary.ratios.push(format!(
+        "RATIO find_by_name_kind libbpf/ours = {speedup:.0}x"
+    ));
+    summary.ratios.push(format!(
+        "RATIO find_by_name_kind index-build/libbpf-lookup = {break_even:.1}"
+    ));
+    let verdict = if speedup >= TARGET_LOOKUP_SPEEDUP {
+        "met"
+    } else {
+        "NOT MET"
+    };
+    summary.targets.push(format!(
+        "TARGET find_by_name_kind libbpf/ours >= {TARGET_LOOKUP_SPEEDUP:.0}x: {verdict} ({speedup:.0}x)"
+    ));
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3. split module parse
+// ------------------------------------------------------------------------------------------------
+
+fn split_row(label: &str, items: usize, bytes: usize, a: &Samples, b: &Samples) -> (f64, f64) {
+    let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
+    println!(
+        "{:<22} {:>5} {:>10} {:>5} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>7.2} {:>7.2}",
+        label,
+        items,
+        bytes,
+        a.len(),
+        ms(a.median()),
+        ms(a.min()),
+        ms(b.median()),
+        ms(b.min()),
+        r_med,
+        r_min
+    );
+    (r_med, r_min)
+}
+
+fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
+    println!(
+        "== 3. parse of split module BTF over vmlinux {BASE_VER}: Btf::from_bytes_split vs \
+         btf__new_split =="
+    );
+    let ours_base = Arc::new(Btf::from_bytes(base_data).expect("ours parses the base"));
+    let lib_base = Arc::new(LibbpfBtf::from_bytes(base_data).expect("libbpf parses the base"));
+    println!(
+        "{:<22} {:>5} {:>10} {:>5} | {:>8} {:>8} | {:>8} {:>8} | {:>7} {:>7}",
+        "split BTF",
+        "files",
+        "bytes",
+        "iters",
+        "ours med",
+        "ours min",
+        "lbpf med",
+        "lbpf min",
+        "r(med)",
+        "r(min)"
+    );
+
+    let module = corpus::selected_modules(BASE_VER)
+        .into_iter()
+        .find(|p| corpus::version_of(p).as_deref() == Some(SPLIT_MODULE));
+    if let Some(path) = module {
+        let data = read(&path);
+        let ours = Btf::from_bytes_split(&data, Arc::clone(&ours_base)).expect("ours parses");
+        let lib = LibbpfBtf::from_bytes_split(&data, &lib_base).expect("libbpf parses");
+        assert_eq!(
+            ours.type_cnt(),
+            lib.type_cnt(),
+            "{SPLIT_MODULE}: type count"
+        );
+        drop((ours, lib));
+        let (a, b) = interleaved(
+            cfg,
+            || Btf::from_bytes_split(&data, Arc::clone(&ours_base)).unwrap(),
+            || LibbpfBtf::from_bytes_split(&data, &lib_base).unwrap(),
+        );
+        let (r, _) = split_row(SPLIT_MODULE, 1, data.len(), &a, &b);
+        summary.parse_ratio(&format!("parse-split/{SPLIT_MODULE}"), r);
+    } else {
+        println!("SKIP {SPLIT_MODULE}: modules/{BASE_VER}/{SPLIT_MODULE}.btf not found");
+    }
+
+    match corpus::modules_all(BASE_VER) {
+        Err(e) => println!("SKIP modules-all/{BASE_VER}.tar.zst: {e}"),
+        Ok(mut modules) => {
+            modules.truncate(cfg.module_limit);
+            let bytes: usize = modules.iter().map(|(_, d)| d.len()).sum();
+            // Both sides must accept and reject the same modules (all are valid in practice).
+            let mut ok = 0usize;
+            for (name, data) in &modules {
+                let ours = Btf::from_bytes_split(data, Arc::clone(&ours_base));
+                let lib = LibbpfBtf::from_bytes_split(data, &lib_base);
+                assert_eq!(
+                    ours.is_ok(),
+                    lib.is_ok(),
+                    "{name}: ours and libbpf disagree"
+                );
+                if let (Ok(o), Ok(l)) = (&ours, &lib) {
+                    assert_eq!(o.type_cnt(), l.type_cnt(), "{name}: type count");
+                    ok += 1;
+                }
+            }
+            // One pass = every module once; each side's results are dropped after its clock stops.
+            let (a, b) = interleaved(
+                cfg,
+                || {
+                    modules
+                        .iter()
+                        .map(|(_, d)| Btf::from_bytes_split(d, Arc::clone(&ours_base)).ok())
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    modules
+                        .iter()
+                        .map(|(_, d)| LibbpfBtf::from_bytes_split(d, &lib_base).ok())
+                        .collect::<Vec<_>>()
+                },
+            );
+            let label = format!("modules-all/{BASE_VER}");
+            let (r, _) = split_row(&label, modules.len(), bytes, &a, &b);
+            println!(
+                "({ok} of {} modules parse on both sides; times are per pass over all of them)",
+                modules.len()
+            );
+            summary.parse_ratio(&format!("parse-split/{label}"), r);
+        }
+    }
+    println!("(times in ms; r = ours/libbpf, lower is better)");
+    println!();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let wants = |section: &str| filter.as_deref().is_none_or(|f| section.contains(f));
+    let cfg = if smoke {
+        Config::smoke()
+    } else {
+        Config::full()
+    };
+
+    let Some(dir) = corpus::corpus_dir() else {
+        println!("SKIP vs_libbpf: ../shared/corpus not found (nothing to measure)");
+        return;
+    };
+    libbpf::quiet();
+    machine_info(smoke);
+    println!("corpus: {}", dir.display());
+    println!(
+        "policy: >= {} iterations and >= {:.1} s per side (cap {:.0} s), interleaved A,B,B,A,...",
+        cfg.min_iters,
+        cfg.min_time.as_secs_f64(),
+        cfg.max_time.as_secs_f64()
+    );
+    println!();
+
+    let mut summary = Summary::default();
+    if wants("parse") {
+        bench_vmlinux_parse(&cfg, &mut summary);
+    }
+    let base = corpus::vmlinux_file(BASE_VER).map(|p| read(&p));
+    match &base {
+        None => println!("SKIP find/split: vmlinux/{BASE_VER}.btf not found\n"),
+        Some(base) => {
+            if wants("find") {
+                bench_find(&cfg, base, &mut summary);
+            }
+            if wants("split") {
+                bench_split(&cfg, base, &mut summary);
+            }
+        }
+    }
+
+    if smoke {
+        // Unoptimized single iterations: keep them out of anything that greps for RATIO lines.
+        println!(
+            "smoke run OK ({} ratios computed; run `cargo bench` for measurements)",
+            summary.ratios.len()
+        );
+        return;
+    }
+    for line in summary.ratios.iter().chain(&summary.targets) {
+        println!("{line}");
+    }
+}
