@@ -186,6 +186,17 @@ impl Btf {
         self.str_by_offset(off).map(CStr::to_bytes)
     }
 
+    /// Whether the string at logical offset `off` is exactly `name`; an unresolvable offset
+    /// counts as `""`, as in [`name_of`](Self::name_of). Compares in place, without first
+    /// measuring the string (`str_bytes` runs a `memchr` over it).
+    pub(crate) fn str_eq(&self, off: u32, name: &[u8]) -> bool {
+        let Some((home, local)) = self.string_home(off) else {
+            return name.is_empty();
+        };
+        let s = &home.strings[local..];
+        s.get(name.len()) == Some(&0) && &s[..name.len()] == name
+    }
+
     /// The name of `t`, `""` for anonymous types and for unresolvable offsets.
     pub fn name_of(&self, t: &TypeRef<'_>) -> &[u8] {
         self.str_bytes(t.name_off()).unwrap_or(b"")

@@ -1,21 +1,33 @@
 //! The name index behind `btf__find_by_name` / `btf__find_by_name_kind`: per BTF object, the first own
-//! type id of every name and of every (name, kind) pair, built once on first lookup. libbpf scans
-//! every type linearly on each call; answers are identical, found in O(1).
+//! type id of every name and of every (name, kind) pair, built once on first lookup and kept current
+//! as types are added. libbpf scans every type on each call; answers are identical, found in O(1).
 
 use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use crate::btf::Btf;
 use crate::types::TypeRef;
 
 /// First ids by name and by (name, kind) over one object's own types. Names are kept as logical
 /// string offsets and compared through the object's string chain, so the index owns no strings.
+///
+/// Anonymous types (about 45 % of a vmlinux) never enter a hash table: the first one of each kind
+/// is kept in an array. Each distinct name has one entry in `by_name` with the id and kind of its
+/// first type; a (name, kind) pair whose first type is not the name's first type (rare: a STRUCT
+/// and a TYPEDEF of the same name) is kept in `other_kinds`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
-    by_name: HashTable<(u32, u32)>,
-    by_name_kind: HashTable<(u32, u32, u32)>,
+    /// (name offset, first id, kind of that first id).
+    by_name: HashTable<(u32, u32, u32)>,
+    /// (name offset, kind, first id of that kind), for kinds other than the name's first kind.
+    other_kinds: HashTable<(u32, u32, u32)>,
+    /// First anonymous own type (0: none).
+    anon_first: u32,
+    /// First anonymous own type of each kind (0: none).
+    anon_by_kind: [u32; 32],
 }
 
 fn hash_name(name: &[u8]) -> u64 {
@@ -28,10 +40,10 @@ fn hash_name_kind(name: &[u8], kind: u32) -> u64 {
 
 impl NameIndex {
     pub(crate) fn build(btf: &Btf) -> NameIndex {
-        let n = btf.nr_types() as usize;
         let mut index = NameIndex {
-            by_name: HashTable::with_capacity(n),
-            by_name_kind: HashTable::with_capacity(n),
+            // Sized for every type to be named: no rehash while building.
+            by_name: HashTable::with_capacity(btf.nr_types() as usize),
+            ..NameIndex::default()
         };
         for t in btf.types() {
             index.add(btf, &t);
@@ -41,37 +53,60 @@ impl NameIndex {
 
     /// Records `t`, an own type of `btf` newer than every type already recorded.
     pub(crate) fn add(&mut self, btf: &Btf, t: &TypeRef<'_>) {
-        let name = |off: u32| btf.str_bytes(off).unwrap_or(b"");
         let (off, id, kind) = (t.name_off(), t.id(), t.kind_raw());
+        let name = |o: u32| btf.str_bytes(o).unwrap_or(b"");
         let s = name(off);
-        self.by_name
-            .entry(
-                hash_name(s),
-                |&(o, _)| name(o) == s,
-                |&(o, _)| hash_name(name(o)),
-            )
-            .or_insert((off, id));
-        let same = |&(o, k, _): &(u32, u32, u32)| k == kind && name(o) == s;
-        let rehash = |&(o, k, _): &(u32, u32, u32)| hash_name_kind(name(o), k);
-        self.by_name_kind
-            .entry(hash_name_kind(s, kind), same, rehash)
-            .or_insert((off, kind, id));
+        if s.is_empty() {
+            if self.anon_first == 0 {
+                self.anon_first = id;
+            }
+            let first = &mut self.anon_by_kind[kind as usize & 31];
+            if *first == 0 {
+                *first = id;
+            }
+            return;
+        }
+        let entry = self.by_name.entry(
+            hash_name(s),
+            |&(o, _, _)| btf.str_eq(o, s),
+            |&(o, _, _)| hash_name(name(o)),
+        );
+        match entry {
+            Entry::Vacant(v) => {
+                v.insert((off, id, kind));
+            }
+            Entry::Occupied(e) if e.get().2 != kind => {
+                let same = |&(o, k, _): &(u32, u32, u32)| k == kind && btf.str_eq(o, s);
+                let rehash = |&(o, k, _): &(u32, u32, u32)| hash_name_kind(name(o), k);
+                self.other_kinds
+                    .entry(hash_name_kind(s, kind), same, rehash)
+                    .or_insert((off, kind, id));
+            }
+            Entry::Occupied(_) => {}
+        }
     }
 
     /// First own id named `name` (any kind when `kind` is `None`).
     pub(crate) fn find(&self, btf: &Btf, name: &[u8], kind: Option<u32>) -> Option<u32> {
-        let text = |off: u32| btf.str_bytes(off).unwrap_or(b"");
+        if name.is_empty() {
+            let id = match kind {
+                None => self.anon_first,
+                Some(k) => *self.anon_by_kind.get(k as usize)?,
+            };
+            return (id != 0).then_some(id);
+        }
+        let &(_, id, first_kind) = self
+            .by_name
+            .find(hash_name(name), |&(o, _, _)| btf.str_eq(o, name))?;
         match kind {
-            None => self
-                .by_name
-                .find(hash_name(name), |&(o, _)| text(o) == name)
-                .map(|&(_, id)| id),
-            Some(kind) => self
-                .by_name_kind
-                .find(hash_name_kind(name, kind), |&(o, k, _)| {
-                    k == kind && text(o) == name
-                })
-                .map(|&(_, _, id)| id),
+            None => Some(id),
+            Some(k) if k == first_kind => Some(id),
+            Some(k) => {
+                let same = |&(o, kk, _): &(u32, u32, u32)| kk == k && btf.str_eq(o, name);
+                self.other_kinds
+                    .find(hash_name_kind(name, k), same)
+                    .map(|&(_, _, id)| id)
+            }
         }
     }
 }

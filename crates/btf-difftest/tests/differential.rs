@@ -817,7 +817,6 @@ fn modules_all_6_1_0_47() {
 
 /// All 4,023 modules of 6.1.0-54 (doubles the run time; `cargo test -- --ignored`).
 #[test]
-#[ignore = "slow: the 6.1.0-47 run covers the same code paths"]
 fn modules_all_6_1_0_54() {
     modules_all("6.1.0-54", 4023);
 }
@@ -918,7 +917,6 @@ fn ko_files() {
 /// tests above ask a model derived from libbpf's data, and libbpf for a sample). Quadratic in
 /// libbpf: run it in release (`cargo test --release -- --ignored exhaustive`).
 #[test]
-#[ignore = "slow: asks libbpf's linear-scan find for every name of a vmlinux"]
 fn exhaustive_libbpf_find_vmlinux() {
     let _dir = require_corpus!("differential::exhaustive_libbpf_find_vmlinux");
     libbpf::quiet();
