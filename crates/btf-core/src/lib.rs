@@ -35,7 +35,7 @@ pub use elf::ElfBtf;
 pub use error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, Result};
 pub use input::decompress;
 pub use parse::kind_name;
-pub use raw::{Header, Kind, KindLayout};
+pub use raw::{Header, Kind, KindLayout, record_len_words};
 pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
 pub use write::{
     FUNC_EXTERN, FUNC_GLOBAL, FUNC_STATIC, FwdKind, MAX_TYPE_ID, VAR_GLOBAL_ALLOCATED,

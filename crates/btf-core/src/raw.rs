@@ -164,3 +164,11 @@ pub struct KindLayout {
     pub elem_sz: u8,
     pub flags: u16,
 }
+
+/// Length in words of a record of a kind libbpf 1.7 knows, from its header words (`name_off`,
+/// `info`, ...); `None` for UNKN and unknown kinds or a header shorter than two words.
+pub fn record_len_words(header: &[u32]) -> Option<usize> {
+    let info = *header.get(1)?;
+    let (fixed, per) = Kind::from_raw(info_kind(info))?.trailing_words()?;
+    Some(3 + (fixed + per * info_vlen(info)) as usize)
+}

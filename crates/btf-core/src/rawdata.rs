@@ -17,12 +17,17 @@ fn put_u32(out: &mut Vec<u8>, v: u32, endian: Endianness) {
 impl Btf {
     /// The raw BTF bytes of this object in its byte order (see [`Btf::set_endianness`]).
     pub fn raw_data(&self) -> Cow<'_, [u8]> {
+        self.raw_data_in(self.endianness)
+    }
+
+    /// The raw BTF bytes in `endian` order (the kernel takes native order).
+    pub fn raw_data_in(&self, endian: Endianness) -> Cow<'_, [u8]> {
         if let Some(original) = &self.original {
-            if !self.modified && self.endianness == Endianness::native() {
+            if !self.modified && endian == Endianness::native() {
                 return Cow::Borrowed(original);
             }
         }
-        Cow::Owned(self.build_raw(self.endianness))
+        Cow::Owned(self.build_raw(endian))
     }
 
     /// Header (as read, with its extra bytes), type records, strings — in `endian` order.

@@ -638,18 +638,8 @@ impl Btf {
 
 /// Length in words of the record at the start of `rec`, checked against `rec`.
 fn record_words(rec: &[u32]) -> Result<usize> {
-    let info = *rec
-        .get(1)
-        .ok_or_else(|| Error::invalid("type record shorter than 12 bytes"))?;
-    let (kind, vlen) = (raw::info_kind(info), raw::info_vlen(info));
-    let (fixed, per) = Kind::from_raw(kind)
-        .and_then(Kind::trailing_words)
-        .ok_or_else(|| {
-            Error::invalid(format!(
-                "type record of kind {kind}, which has no known size"
-            ))
-        })?;
-    let words = 3 + (fixed + per * vlen) as usize;
+    let words = raw::record_len_words(rec)
+        .ok_or_else(|| Error::invalid("type record of a kind that has no known size"))?;
     if rec.len() < words {
         return Err(Error::invalid(format!(
             "type record of {} words, {words} needed",

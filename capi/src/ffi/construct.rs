@@ -1,0 +1,208 @@
+//! Making and freeing BTF objects: `btf__new*`, `btf__parse*`, `btf__free`.
+
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+
+use btf_core::Btf;
+
+use super::{EINVAL, c_path, guard, handle_ref, handle_result, null_errno};
+use crate::handle::btf;
+
+/// Opaque `.BTF.ext` handle; btf-capi does not read `.BTF.ext` yet, so it never makes one.
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct btf_ext {
+    _private: [u8; 0],
+}
+
+/// The shared core of `base`, or `None` for a null base.
+///
+/// # Safety
+/// `base` is null or a live handle.
+unsafe fn base_core(base: *const btf) -> Option<Arc<Btf>> {
+    // SAFETY: forwarded to the caller.
+    unsafe { handle_ref(base) }.map(btf::shared)
+}
+
+/// Frees a BTF object; NULL is ignored.
+///
+/// # Safety
+/// `btf` is NULL or a handle from this library that is not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__free(btf: *mut btf) {
+    if btf.is_null() || super::is_err_ptr(btf as usize) {
+        return;
+    }
+    // SAFETY: a live handle made by `Box::into_raw`; the caller gives it up.
+    let handle = unsafe { Box::from_raw(btf) };
+    guard((), move || {
+        if handle.fd >= 0 {
+            super::kernel::close_fd(handle.fd);
+        }
+        drop(handle);
+    });
+}
+
+/// Parses raw BTF from memory. Returns NULL with errno set on error.
+///
+/// # Safety
+/// `data` points to `size` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__new(data: *const c_void, size: u32) -> *mut btf {
+    // SAFETY: caller contract.
+    unsafe { btf__new_split(data, size, std::ptr::null_mut()) }
+}
+
+/// Parses raw split BTF from memory over `base_btf` (or standalone when it is NULL).
+///
+/// # Safety
+/// `data` points to `size` readable bytes; `base_btf` is NULL or a live handle that outlives the
+/// result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__new_split(
+    data: *const c_void,
+    size: u32,
+    base_btf: *mut btf,
+) -> *mut btf {
+    if data.is_null() {
+        return null_errno(EINVAL);
+    }
+    // SAFETY: caller contract: `size` readable bytes at `data`.
+    let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size as usize) };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        let parsed = match base {
+            Some(b) => Btf::from_bytes_split(bytes, b),
+            None => Btf::from_bytes(bytes),
+        };
+        handle_result(parsed.map(|core| btf::new(core, base_btf)))
+    })
+}
+
+/// Creates an empty BTF object.
+#[unsafe(no_mangle)]
+pub extern "C" fn btf__new_empty() -> *mut btf {
+    guard(std::ptr::null_mut(), || {
+        Box::into_raw(btf::new(Btf::new_empty(), std::ptr::null()))
+    })
+}
+
+/// Creates an empty split BTF object over `base_btf`.
+///
+/// # Safety
+/// `base_btf` is NULL or a live handle that outlives the result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__new_empty_split(base_btf: *mut btf) -> *mut btf {
+    // SAFETY: caller contract.
+    let Some(base) = (unsafe { base_core(base_btf) }) else {
+        return btf__new_empty();
+    };
+    guard(std::ptr::null_mut(), || {
+        Box::into_raw(btf::new(Btf::new_empty_split(base), base_btf))
+    })
+}
+
+/// Wraps a parsed core: a split over a distilled base it brought along owns that base.
+fn wrap(core: Btf, base_btf: *const btf) -> Box<btf> {
+    match (base_btf.is_null(), core.base()) {
+        (true, Some(distilled)) => {
+            let owned = btf::new_shared(Arc::clone(distilled), std::ptr::null());
+            btf::with_owned_base(core, owned)
+        }
+        _ => btf::new(core, base_btf),
+    }
+}
+
+/// Parses raw BTF, or the `.BTF` of an ELF file. `*btf_ext` (if given) is set to NULL:
+/// `.BTF.ext` is not read yet.
+///
+/// # Safety
+/// `path` is a C string; `btf_ext` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse(path: *const c_char, btf_ext: *mut *mut btf_ext) -> *mut btf {
+    if !btf_ext.is_null() {
+        // SAFETY: caller contract: writable.
+        unsafe { *btf_ext = std::ptr::null_mut() };
+    }
+    // SAFETY: caller contract.
+    unsafe { btf__parse_split(path, std::ptr::null_mut()) }
+}
+
+/// Parses raw or ELF split BTF over `base_btf`.
+///
+/// # Safety
+/// `path` is a C string; `base_btf` is NULL or a live handle that outlives the result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_split(path: *const c_char, base_btf: *mut btf) -> *mut btf {
+    // SAFETY: caller contract.
+    let Some(p) = (unsafe { c_path(path) }) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        handle_result(Btf::parse_file(&p, base).map(|core| wrap(core, base_btf)))
+    })
+}
+
+/// Parses the `.BTF` section of an ELF file (over its `.BTF.base` when present).
+///
+/// # Safety
+/// `path` is a C string; `btf_ext` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_elf(
+    path: *const c_char,
+    btf_ext: *mut *mut btf_ext,
+) -> *mut btf {
+    if !btf_ext.is_null() {
+        // SAFETY: caller contract: writable.
+        unsafe { *btf_ext = std::ptr::null_mut() };
+    }
+    // SAFETY: caller contract.
+    unsafe { btf__parse_elf_split(path, std::ptr::null_mut()) }
+}
+
+/// Parses the `.BTF` section of an ELF file as split BTF over `base_btf`.
+///
+/// # Safety
+/// `path` is a C string; `base_btf` is NULL or a live handle that outlives the result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_elf_split(path: *const c_char, base_btf: *mut btf) -> *mut btf {
+    // SAFETY: caller contract.
+    let Some(p) = (unsafe { c_path(path) }) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        handle_result(Btf::parse_elf_file(&p, base).map(|elf| wrap(elf.btf, base_btf)))
+    })
+}
+
+/// Parses a raw BTF file.
+///
+/// # Safety
+/// `path` is a C string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_raw(path: *const c_char) -> *mut btf {
+    // SAFETY: caller contract.
+    unsafe { btf__parse_raw_split(path, std::ptr::null_mut()) }
+}
+
+/// Parses a raw split BTF file over `base_btf`.
+///
+/// # Safety
+/// `path` is a C string; `base_btf` is NULL or a live handle that outlives the result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_raw_split(path: *const c_char, base_btf: *mut btf) -> *mut btf {
+    // SAFETY: caller contract.
+    let Some(p) = (unsafe { c_path(path) }) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        handle_result(Btf::parse_raw_file(&p, base).map(|core| btf::new(core, base_btf)))
+    })
+}

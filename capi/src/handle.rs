@@ -1,0 +1,96 @@
+//! `struct btf` as C sees it: an opaque handle owning one [`btf_core::Btf`] (shared with the split
+//! BTFs built over it), the handle it is split over, a kernel fd, and the cached raw bytes that
+//! `btf__raw_data` hands out.
+
+use std::ffi::c_int;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use btf_core::Btf;
+
+/// The opaque `struct btf` of libbpf's API.
+#[allow(non_camel_case_types)]
+pub struct btf {
+    /// Shared with splits built over this handle; changed copy-on-write.
+    core: Arc<Btf>,
+    /// What `btf__base_btf` returns: the caller's base handle, or `owned_base`.
+    base: *const btf,
+    /// A distilled base read from `.BTF.base`, freed with this handle.
+    owned_base: Option<Box<btf>>,
+    /// The kernel object fd after `btf__load_into_kernel`, or -1.
+    pub(crate) fd: c_int,
+    /// Bytes handed out by `btf__raw_data`: valid until the next modification.
+    raw: Mutex<Option<Box<[u8]>>>,
+}
+
+impl std::fmt::Debug for btf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("btf")
+            .field("type_cnt", &self.core.type_cnt())
+            .field("fd", &self.fd)
+            .finish()
+    }
+}
+
+impl btf {
+    /// A handle for `core`, split over `base` (a live handle, or null).
+    pub(crate) fn new(core: Btf, base: *const btf) -> Box<btf> {
+        btf::new_shared(Arc::new(core), base)
+    }
+
+    /// A handle sharing `core` with others (a distilled base its split also holds).
+    pub(crate) fn new_shared(core: Arc<Btf>, base: *const btf) -> Box<btf> {
+        Box::new(btf {
+            core,
+            base,
+            owned_base: None,
+            fd: -1,
+            raw: Mutex::new(None),
+        })
+    }
+
+    /// A handle for split BTF that owns its (distilled) base.
+    pub(crate) fn with_owned_base(core: Btf, base: Box<btf>) -> Box<btf> {
+        let mut handle = btf::new(core, std::ptr::null());
+        handle.base = &*base;
+        handle.owned_base = Some(base);
+        handle
+    }
+
+    pub(crate) fn core(&self) -> &Btf {
+        &self.core
+    }
+
+    /// The shared core, for building a split over this handle.
+    pub(crate) fn shared(&self) -> Arc<Btf> {
+        Arc::clone(&self.core)
+    }
+
+    /// The core for modification; drops the cached raw bytes (libbpf invalidates them too).
+    pub(crate) fn core_mut(&mut self) -> &mut Btf {
+        *self.raw_cache() = None;
+        Arc::make_mut(&mut self.core)
+    }
+
+    pub(crate) fn base(&self) -> *const btf {
+        self.base
+    }
+
+    fn raw_cache(&self) -> MutexGuard<'_, Option<Box<[u8]>>> {
+        self.raw
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Start and length of the raw bytes, built once until the next modification.
+    pub(crate) fn raw_data(&self) -> (*const u8, usize) {
+        let mut cache = self.raw_cache();
+        let bytes =
+            cache.get_or_insert_with(|| self.core.raw_data().into_owned().into_boxed_slice());
+        (bytes.as_ptr(), bytes.len())
+    }
+
+    /// Forgets cached raw bytes (after an endianness change, which libbpf also honours at once).
+    pub(crate) fn drop_raw_cache(&self) {
+        *self.raw_cache() = None;
+    }
+}
