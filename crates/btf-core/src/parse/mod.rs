@@ -14,6 +14,8 @@ use crate::raw::{
 };
 use crate::types::TypeRef;
 
+mod fast;
+
 fn read_u32(data: &[u8], at: usize, endian: Endianness) -> u32 {
     let b = [data[at], data[at + 1], data[at + 2], data[at + 3]];
     match endian {
@@ -159,10 +161,7 @@ fn read_layout(data: &[u8], h: &Header, endian: Endianness) -> Result<Vec<KindLa
         .collect())
 }
 
-/// Inputs this large parse on two threads; below it, thread hand-off costs more than it saves.
-const PARALLEL_PARSE_BYTES: usize = 1 << 20;
-
-fn to_words(bytes: &[u8], endian: Endianness) -> Vec<u32> {
+pub(super) fn to_words(bytes: &[u8], endian: Endianness) -> Vec<u32> {
     let chunks = bytes.chunks_exact(4);
     match endian {
         Endianness::Little => chunks
@@ -261,217 +260,6 @@ fn index_types(
         )));
     }
     Ok(offs)
-}
-
-/// How [`fast_scan`] sizes and checks the records of one kind: the header, `fixed` words, then
-/// `per` words per vlen element. The masks say which words are type ids and which are string
-/// offsets (`u32::MAX`: the word counts; 0: it does not).
-#[derive(Clone, Copy)]
-struct Shape {
-    /// `u8::MAX`: not sized by this table (UNKN, or a kind libbpf 1.7 does not know).
-    fixed: u8,
-    per: u8,
-    /// Header word 2 (`type`) is a type id.
-    hdr_id: u32,
-    /// Fixed words 0 and 1 are type ids (ARRAY: `type`, `index_type`).
-    fixed_id: [u32; 2],
-    /// Element word 0 is a string offset / a type id; element word 1 is a type id.
-    e0_str: u32,
-    e0_id: u32,
-    e1_id: u32,
-}
-
-/// The same facts as `sanity_check` and [`Kind::trailing_words`], per raw kind number.
-const fn shape(kind: u32) -> Shape {
-    const Y: u32 = u32::MAX;
-    let none = Shape {
-        fixed: 0,
-        per: 0,
-        hdr_id: 0,
-        fixed_id: [0, 0],
-        e0_str: 0,
-        e0_id: 0,
-        e1_id: 0,
-    };
-    match kind {
-        // INT
-        1 => Shape { fixed: 1, ..none },
-        // PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, TYPE_TAG
-        2 | 8 | 9 | 10 | 11 | 12 | 18 => Shape { hdr_id: Y, ..none },
-        // VAR, DECL_TAG
-        14 | 17 => Shape {
-            fixed: 1,
-            hdr_id: Y,
-            ..none
-        },
-        // ARRAY
-        3 => Shape {
-            fixed: 3,
-            fixed_id: [Y, Y],
-            ..none
-        },
-        // STRUCT, UNION, FUNC_PROTO
-        4 | 5 => Shape {
-            per: 3,
-            e0_str: Y,
-            e1_id: Y,
-            ..none
-        },
-        13 => Shape {
-            per: 2,
-            e0_str: Y,
-            e1_id: Y,
-            ..none
-        },
-        // ENUM, ENUM64
-        6 => Shape {
-            per: 2,
-            e0_str: Y,
-            ..none
-        },
-        19 => Shape {
-            per: 3,
-            e0_str: Y,
-            ..none
-        },
-        // DATASEC
-        15 => Shape {
-            per: 3,
-            e0_id: Y,
-            ..none
-        },
-        // FWD, FLOAT
-        7 | 16 => none,
-        // UNKN and kinds libbpf 1.7 does not know
-        _ => Shape {
-            fixed: u8::MAX,
-            ..none
-        },
-    }
-}
-
-static SHAPES: [Shape; 32] = {
-    let mut t = [shape(0); 32];
-    let mut k = 0;
-    while k < 32 {
-        t[k] = shape(k as u32);
-        k += 1;
-    }
-    t
-};
-
-/// `fixed` and `per` of every kind packed 2 bits per kind (both are 0..=3), and a bit per kind
-/// sized by the table: the record size then costs shifts instead of a dependent table load on
-/// the walk's critical path.
-const FIXED_BITS: u64 = pack(true);
-const PER_BITS: u64 = pack(false);
-const SIZED: u32 = {
-    let mut bits = 0u32;
-    let mut k = 0;
-    while k < 32 {
-        if shape(k).fixed != u8::MAX {
-            bits |= 1 << k;
-        }
-        k += 1;
-    }
-    bits
-};
-
-const fn pack(fixed: bool) -> u64 {
-    let mut bits = 0u64;
-    let mut k = 0;
-    while k < 32 {
-        let s = shape(k);
-        if s.fixed != u8::MAX {
-            bits |= (if fixed { s.fixed } else { s.per } as u64) << (2 * k);
-        }
-        k += 1;
-    }
-    bits
-}
-
-/// What [`fast_scan`] gathered for the sanity check.
-struct Scan {
-    offs: Vec<u32>,
-    kinds: Vec<u8>,
-    /// Largest string offset / type id referenced where `sanity_check` checks one.
-    max_str: u32,
-    max_id: u32,
-}
-
-/// `index_types` fused with the reads of `sanity_check`: one pass, table-driven record sizes, no
-/// error reporting. `None` on anything unusual (an unknown or UNKN kind, an overrun, trailing
-/// bytes): the caller then takes the detailed path, which reports the exact error.
-fn fast_scan(words: &[u32], type_len: u32) -> Option<Scan> {
-    let total = words.len();
-    let mut offs = Vec::with_capacity(total / 6);
-    let mut kinds = Vec::with_capacity(total / 6);
-    let (mut max_str, mut max_id) = (0u32, 0u32);
-    let mut pos = 0usize;
-    while pos + 3 <= total {
-        let info = words[pos + 1];
-        let kind = raw::info_kind(info);
-        let vlen = raw::info_vlen(info) as usize;
-        if SIZED >> kind & 1 == 0 {
-            return None;
-        }
-        let fixed = ((FIXED_BITS >> (2 * kind)) & 3) as usize;
-        let per = ((PER_BITS >> (2 * kind)) & 3) as usize;
-        let end = pos + 3 + fixed + per * vlen;
-        if end > total {
-            return None;
-        }
-        let rec = &words[pos..end];
-        offs.push(pos as u32);
-        kinds.push(kind as u8);
-        let s = &SHAPES[kind as usize];
-        max_str = max_str.max(rec[0]);
-        max_id = max_id.max(rec[2] & s.hdr_id);
-        if fixed == 3 {
-            max_id = max_id
-                .max(rec[3] & s.fixed_id[0])
-                .max(rec[4] & s.fixed_id[1]);
-        }
-        // Elements (`per` is 2 or 3 when there are any).
-        let elems = &rec[3 + fixed..];
-        let mut i = 0;
-        while i + 1 < elems.len() {
-            let (e0, e1) = (elems[i], elems[i + 1]);
-            max_str = max_str.max(e0 & s.e0_str);
-            max_id = max_id.max(e0 & s.e0_id).max(e1 & s.e1_id);
-            i += per;
-        }
-        pos = end;
-    }
-    (pos as u64 * 4 == u64::from(type_len)).then_some(Scan {
-        offs,
-        kinds,
-        max_str,
-        max_id,
-    })
-}
-
-/// `sanity_check` on what [`fast_scan`] gathered: `true` when `sanity_check` would pass.
-fn quick_sanity(btf: &Btf, scan: &Scan) -> bool {
-    if scan.max_str >= btf.str_end() || scan.max_id >= btf.type_cnt() {
-        return false;
-    }
-    let start = btf.start_id;
-    let (func, proto) = (Kind::Func as u8, Kind::FuncProto as u32);
-    scan.kinds.iter().zip(&btf.type_offs).all(|(&k, &off)| {
-        if k != func {
-            return true;
-        }
-        let target = btf.types[off as usize + 2];
-        let kind = if target >= start {
-            scan.kinds
-                .get((target - start) as usize)
-                .map(|&k| u32::from(k))
-        } else {
-            btf.type_by_id(target).map(|p| p.kind_raw())
-        };
-        kind == Some(proto)
-    })
 }
 
 /// libbpf's `btf_sanity_check`: names resolve, referenced ids exist, FUNC points at FUNC_PROTO.
@@ -610,24 +398,14 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
         base: btf.base.as_deref(),
     };
     // Fast path for well-formed BTF of known kinds; anything else (and any failed check) goes
-    // through the detailed walk and check, which produce the exact error. Large inputs copy their
-    // strings on a second core while the types are converted and scanned.
-    let convert_and_scan = || {
-        let words = to_words(type_bytes, endian);
-        let scan = fast_scan(&words, header.type_len);
-        (words, scan)
-    };
-    let ((words, scan), own_strings) = if data.len() >= PARALLEL_PARSE_BYTES {
-        rayon::join(convert_and_scan, || strings.to_vec())
-    } else {
-        (convert_and_scan(), strings.to_vec())
-    };
+    // through the detailed walk and check, which produce the exact error.
+    let (words, own_strings, fast) = fast::parse_types(type_bytes, strings, endian);
     btf.strings = own_strings;
-    let checked = match scan {
-        Some(mut scan) => {
-            btf.type_offs = std::mem::take(&mut scan.offs);
+    let checked = match fast {
+        Some(fast::Walk { offs, kinds }) => {
+            btf.type_offs = offs;
             btf.types = words;
-            quick_sanity(&btf, &scan)
+            fast::checks_pass(&btf, &kinds)
         }
         None => {
             btf.type_offs = index_types(&words, header.type_len, &source, btf.start_id, types_at)?;
