@@ -1,8 +1,13 @@
 # libbtf — build, test, benchmark and demo entry points.
-#   make          build the release `btf` tool to build/btf
+#   make          build the release `btf` tool to build/btf, and the C library: build/libbtf.so.1
+#                 (+ libbtf.so link), build/libbtf.a, build/libbtf.pc (see "The C library" below)
+#   make install  install the C library, its headers and libbtf.pc (PREFIX, DESTDIR, LIBDIR)
+#   make header   regenerate include/bpf/{btf,libbpf,libbpf_legacy}.h from capi/src/ffi/
 #   make demo     build and run `btf dump` on the running kernel's BTF (or test-data/small.btf)
 #   make test     install missing Debian packages, then fmt check, clippy -D warnings, every test
 #   make bench    btf-core against libbpf 1.7.0 on the corpus, printing ratios
+#   make examples     build examples/ (C over libbtf.so.1, Rust over btf-core), check they agree
+#   make test-pahole  Debian's pahole over libbtf.so.1 vs over the system libbpf, byte for byte
 
 CARGO   ?= cargo
 BUILD   := build
@@ -12,7 +17,7 @@ TEST_PROFILE ?= ci
 
 .PHONY: all demo test deps fmt-check clippy bench clean
 
-all: $(BUILD)/btf
+all: $(BUILD)/btf lib
 
 $(BUILD)/btf: FORCE
 	$(CARGO) build --release -p btf-cli
@@ -48,3 +53,211 @@ bench: deps
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+# ---- pahole parity and the examples ------------------------------------------------------------
+#   make test-pahole  Debian's pahole over the system libbpf vs over build/libbtf.so.1, byte for byte
+#                     (tests-c/pahole/run.sh; skips when pahole or ../shared/corpus is missing)
+#   make examples     build examples/largest_structs.c against include/ and build/libbtf.so.1, and its
+#                     btf-core twin (cargo example), then check that both print the same bytes
+
+CC              ?= cc
+EXAMPLES_CFLAGS ?= -O2 -g -Wall -Wextra -Werror
+CORPUS          ?= ../shared/corpus
+
+.PHONY: test-pahole examples
+
+test: test-pahole examples
+
+test-pahole: deps $(BUILD)/libbtf.so.1
+	tests-c/pahole/run.sh
+
+$(BUILD)/examples/largest_structs: examples/largest_structs.c $(BUILD)/libbtf.so.1 $(wildcard include/bpf/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(EXAMPLES_CFLAGS) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 -Wl,-rpath,'$$ORIGIN/..'
+
+examples: $(BUILD)/examples/largest_structs
+	$(CARGO) build --release -p btf-core --example largest_structs
+	@set -e; n=0; \
+	for f in $(if $(wildcard $(VMLINUX)),"") test-data/small.btf $(wildcard $(CORPUS)/vmlinux/*.btf); do \
+	  $(BUILD)/examples/largest_structs $$f > $(BUILD)/examples/c.out; \
+	  target/release/examples/largest_structs $$f > $(BUILD)/examples/rust.out; \
+	  if ! cmp -s $(BUILD)/examples/c.out $(BUILD)/examples/rust.out; then \
+	    echo "examples: C and Rust differ on $${f:-the running kernel}:"; \
+	    diff $(BUILD)/examples/c.out $(BUILD)/examples/rust.out; exit 1; fi; \
+	  n=$$((n + 1)); \
+	done; \
+	cat $(BUILD)/examples/c.out; \
+	echo "examples: C (libbtf.so.1) and Rust (btf-core) print the same on $$n inputs"
+
+# ---- The C library ------------------------------------------------------------------------------
+#   make lib               build/libbtf.so.1 (soname libbtf.so.1, libbpf's symbol versions from
+#                          capi/libbtf.map), build/libbtf.so -> libbtf.so.1, build/libbtf.a, build/libbtf.pc
+#   make install           copy them (the .so stripped of symbols it does not need, the .a of debug
+#                          info), include/bpf/*.h and libbtf.pc under $(DESTDIR)$(PREFIX)
+#   make uninstall         remove what install copied
+#   make header            regenerate the generated headers in include/bpf/ with capi/header-gen
+#   make header-check      regenerate into build/ and fail if include/bpf/ differs
+#   make prototypes-check  compile tests-c/prototypes.c (libbpf 1.7.0's prototypes against our header)
+#                          as C11 with -Werror, and the headers as C99 and C++
+#   make symbols-check     scripts/check-symbols.sh: exported symbols and versions == capi/libbtf.map
+#   make install-check     install into build/stage, then build and run a program via pkg-config
+#                          (shared and static) with scripts/check-install.sh
+
+CXX          ?= c++
+STRIP        ?= strip
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION      := $(shell sed -n '/^\[workspace\.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
+# The C libraries Rust's std needs (`cargo rustc -p btf-capi --crate-type staticlib --
+# --print native-static-libs`); --no-undefined below turns a missing one into a link error.
+LIBBTF_LIBS  := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# The libbpf API version libbtf implements, from the hand-written include/bpf/libbpf_version.h.
+LIBBPF_API_VERSION := $(shell awk '/^\#define LIBBPF_(MAJOR|MINOR)_VERSION/ { v = v sep $$3; sep = "." } END { print v }' include/bpf/libbpf_version.h)
+GEN_HEADERS  := btf.h libbpf.h libbpf_legacy.h
+HEADERS      := $(wildcard include/bpf/*.h)
+HEADER_GEN   := $(CARGO) run -q -p btf-header-gen --
+STAGE        := $(BUILD)/stage
+
+.PHONY: lib install uninstall header header-check prototypes-check symbols-check install-check
+
+test: header-check prototypes-check symbols-check install-check
+
+lib: $(BUILD)/libbtf.so.1 $(BUILD)/libbtf.so $(BUILD)/libbtf.a $(BUILD)/libbtf.pc
+
+# Cargo decides whether the staticlib is stale; the rules below relink only when it changed.
+target/release/libbtf.a: FORCE
+	$(CARGO) build --release -p btf-capi
+
+# Both written to a temporary name and renamed: a concurrent make or a reader never sees half a file.
+$(BUILD)/libbtf.a: target/release/libbtf.a
+	@mkdir -p $(@D)
+	cp $< $@.tmp.$$$$ && mv -f $@.tmp.$$$$ $@
+
+# rustc's cdylib would apply its own version script, so link the staticlib instead: every object
+# (--whole-archive), exports and versions from capi/libbtf.map (everything else local), and
+# unreferenced sections dropped (--gc-sections halves the size).
+$(BUILD)/libbtf.so.1: target/release/libbtf.a capi/libbtf.map
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@.tmp.$$$$ -Wl,-soname,libbtf.so.1 -Wl,--version-script=capi/libbtf.map \
+	  -Wl,--gc-sections -Wl,--no-undefined -Wl,-z,relro -Wl,-z,now \
+	  -Wl,--whole-archive $< -Wl,--no-whole-archive -Wl,--as-needed $(LIBBTF_LIBS) \
+	  && mv -f $@.tmp.$$$$ $@
+
+$(BUILD)/libbtf.so: $(BUILD)/libbtf.so.1
+	ln -sfn libbtf.so.1 $@
+
+# Rewritten only when PREFIX/LIBDIR/INCLUDEDIR change what it says.
+$(BUILD)/libbtf.pc: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' \
+	  'prefix=$(PREFIX)' \
+	  'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' \
+	  'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))' \
+	  '' \
+	  'Name: libbtf' \
+	  'Description: BTF (BPF Type Format) library with the BTF API of libbpf $(LIBBPF_API_VERSION)' \
+	  'Version: $(VERSION)' \
+	  'Libs: -L$${libdir} -lbtf' \
+	  'Libs.private: $(LIBBTF_LIBS)' \
+	  'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "wrote $@"; fi
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BUILD)/libbtf.so.1 $(DESTDIR)$(LIBDIR)/libbtf.so.1
+	$(STRIP) --strip-unneeded $(DESTDIR)$(LIBDIR)/libbtf.so.1
+	ln -sfn libbtf.so.1 $(DESTDIR)$(LIBDIR)/libbtf.so
+	install -m 0644 $(BUILD)/libbtf.a $(DESTDIR)$(LIBDIR)/libbtf.a
+	$(STRIP) --strip-debug $(DESTDIR)$(LIBDIR)/libbtf.a
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/bpf/
+	install -m 0644 $(BUILD)/libbtf.pc $(DESTDIR)$(PKGCONFIGDIR)/libbtf.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libbtf.so.1 $(DESTDIR)$(LIBDIR)/libbtf.so $(DESTDIR)$(LIBDIR)/libbtf.a
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/bpf/,$(notdir $(HEADERS)))
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/libbtf.pc
+
+header:
+	$(HEADER_GEN) --out include/bpf
+
+header-check:
+	@rm -rf $(BUILD)/header-check
+	@$(HEADER_GEN) --out $(BUILD)/header-check > /dev/null
+	@fail=0; for h in $(GEN_HEADERS); do \
+	  diff -u include/bpf/$$h $(BUILD)/header-check/$$h || fail=1; done; \
+	if [ $$fail -ne 0 ]; then \
+	  echo "header-check: include/bpf/ is not what capi/src/ffi/ generates: run 'make header'"; exit 1; fi
+	@echo "header-check: include/bpf/ ($(GEN_HEADERS)) is what capi/src/ffi/ generates"
+
+prototypes-check:
+	@mkdir -p $(BUILD)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Iinclude -c tests-c/prototypes.c -o $(BUILD)/prototypes.o
+	echo '#include <bpf/btf.h>' | $(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -x c -fsyntax-only -
+	echo '#include <bpf/btf.h>' | $(CXX) -Wall -Wextra -Werror -Iinclude -x c++ -fsyntax-only -
+
+symbols-check: $(BUILD)/libbtf.so.1
+	scripts/check-symbols.sh $(BUILD)/libbtf.so.1 capi/libbtf.map
+
+install-check: lib
+	rm -rf $(STAGE)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(STAGE))
+	scripts/check-install.sh $(abspath $(STAGE)) $(LIBDIR)
+
+# ---- C tests of the library (tests-c/) ---------------------------------------------------------
+#   make test-c           build tests-c/test_*.c against include/ and build/libbtf.so.1 and run them
+#                         (one "N passed, N failed" line each); first check that every function in
+#                         capi/libbtf.map is called by some test (tests-c/check-coverage.sh)
+#   make test-c-valgrind  the same programs under valgrind: no error, no definite/indirect leak
+#   make test-c-asan      the programs rebuilt with -fsanitize=address,undefined (the library is
+#                         not instrumented; ASan still checks every access the tests make and every
+#                         allocation through malloc), leak detection on
+#   make test-c-ref       development aid, not part of `make test`: the same programs linked
+#                         statically against libbpf 1.7.0 (the libbpf-sys build), to check that
+#                         what the tests expect is what libbpf does (libbtf-only checks are skipped)
+# The programs find the shared corpus through LIBBTF_CORPUS (skipping those tests when it is absent)
+# and test-data/ through LIBBTF_TEST_DATA.
+
+TESTC_NAMES   := $(notdir $(basename $(wildcard tests-c/test_*.c)))
+TESTC_DIR     := $(BUILD)/tests-c
+TESTC_CFLAGS  ?= -O1 -g -Wall -Wextra -Werror
+TESTC_ASAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TESTC_DEPS    := tests-c/harness.h tests-c/fixtures.h $(wildcard include/bpf/*.h)
+TESTC_CORPUS  ?= ../shared/corpus
+TESTC_ENV     := LIBBTF_CORPUS=$(abspath $(TESTC_CORPUS)) LIBBTF_TEST_DATA=$(CURDIR)/test-data \
+                 LIBBTF_MAP=$(CURDIR)/capi/libbtf.map
+TESTC_LIBBPF   = $(firstword $(wildcard target/release/build/libbpf-sys-*/out))
+
+.PHONY: test-c test-c-valgrind test-c-asan test-c-ref test-c-coverage
+
+test: test-c test-c-valgrind test-c-asan
+
+$(TESTC_DIR)/%: tests-c/%.c $(TESTC_DEPS) $(BUILD)/libbtf.so.1
+	@mkdir -p $(@D)
+	$(CC) $(TESTC_CFLAGS) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 -Wl,-rpath,'$$ORIGIN/..' -ldl
+
+$(TESTC_DIR)/asan/%: tests-c/%.c $(TESTC_DEPS) $(BUILD)/libbtf.so.1
+	@mkdir -p $(@D)
+	$(CC) $(TESTC_CFLAGS) $(TESTC_ASAN) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 \
+	  -Wl,-rpath,'$$ORIGIN/../..' -ldl
+
+test-c-coverage:
+	@tests-c/check-coverage.sh capi/libbtf.map tests-c/test_*.c
+
+test-c: test-c-coverage $(addprefix $(TESTC_DIR)/,$(TESTC_NAMES))
+	@$(TESTC_ENV) tests-c/run.sh plain $(TESTC_DIR) $(TESTC_NAMES)
+
+test-c-valgrind: deps $(addprefix $(TESTC_DIR)/,$(TESTC_NAMES))
+	@$(TESTC_ENV) tests-c/run.sh valgrind $(TESTC_DIR) $(TESTC_NAMES)
+
+test-c-asan: $(addprefix $(TESTC_DIR)/asan/,$(TESTC_NAMES))
+	@$(TESTC_ENV) tests-c/run.sh asan $(TESTC_DIR)/asan $(TESTC_NAMES)
+
+test-c-ref:
+	@test -n "$(TESTC_LIBBPF)" || { echo "test-c-ref: no libbpf-sys build under target/release/build (cargo build --release -p btf-difftest)"; exit 1; }
+	@mkdir -p $(TESTC_DIR)/ref
+	@for t in $(TESTC_NAMES); do \
+	  $(CC) $(TESTC_CFLAGS) -DHARNESS_REF_LIBBPF -I$(TESTC_LIBBPF)/include -o $(TESTC_DIR)/ref/$$t \
+	    tests-c/$$t.c $(TESTC_LIBBPF)/libbpf.a -lelf -lz -ldl || exit 1; done
+	@$(TESTC_ENV) tests-c/run.sh plain $(TESTC_DIR)/ref $(TESTC_NAMES)

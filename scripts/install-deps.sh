@@ -4,10 +4,14 @@
 #   zstd xz-utils gzip                - the corpus tarballs; compressed-module tests
 #   bpftool                           - the text oracle: `btf dump` must equal its raw dump
 #   valgrind                          - memory checks of the libbpf/FFI tests
+#   dwarves                           - pahole, run over libbtf.so.1 vs libbpf (make test-pahole)
+#   gcc g++ binutils linux-libc-dev   - linking libbtf.so.1, the C/C++ header checks (<linux/btf.h>),
+#                                       objdump/readelf/strip for the symbol and install checks
 # Runs `apt-get update` once, and only when something is missing. Works as root, or through sudo.
 set -euo pipefail
 
-PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd xz-utils gzip bpftool valgrind)
+PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd xz-utils gzip bpftool valgrind dwarves
+          gcc g++ binutils linux-libc-dev)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use btf_core::Btf;
 
+use super::types::__u32;
 use super::{EINVAL, c_path, guard, handle_ref, handle_result, null_errno};
 use crate::handle::btf;
 
@@ -48,7 +49,7 @@ pub unsafe extern "C" fn btf__free(btf: *mut btf) {
 /// # Safety
 /// `data` points to `size` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__new(data: *const c_void, size: u32) -> *mut btf {
+pub unsafe extern "C" fn btf__new(data: *const c_void, size: __u32) -> *mut btf {
     // SAFETY: caller contract.
     unsafe { btf__new_split(data, size, std::ptr::null_mut()) }
 }
@@ -61,7 +62,7 @@ pub unsafe extern "C" fn btf__new(data: *const c_void, size: u32) -> *mut btf {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn btf__new_split(
     data: *const c_void,
-    size: u32,
+    size: __u32,
     base_btf: *mut btf,
 ) -> *mut btf {
     if data.is_null() {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use btf_core::{Btf, Endianness};
 
+use super::types::__u32;
 use super::{
     EINVAL, c_bytes, fail_errno, guard, handle_mut, handle_ref, handle_result, null_errno,
 };
@@ -126,7 +127,7 @@ fn read_btf_info(fd: c_int) -> Result<Vec<u8>, c_int> {
 /// `base_btf` is NULL or a live handle that outlives the result.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn btf__load_from_kernel_by_id_split(
-    id: u32,
+    id: __u32,
     base_btf: *mut btf,
 ) -> *mut btf {
     // SAFETY: caller contract.
@@ -153,7 +154,7 @@ pub unsafe extern "C" fn btf__load_from_kernel_by_id_split(
 
 /// Reads loaded BTF object `id` back from the kernel.
 #[unsafe(no_mangle)]
-pub extern "C" fn btf__load_from_kernel_by_id(id: u32) -> *mut btf {
+pub extern "C" fn btf__load_from_kernel_by_id(id: __u32) -> *mut btf {
     // SAFETY: a NULL base.
     unsafe { btf__load_from_kernel_by_id_split(id, std::ptr::null_mut()) }
 }

@@ -17,6 +17,7 @@ pub mod kernel;
 mod opts;
 pub mod print;
 pub mod query;
+pub mod types;
 pub mod write;
 
 pub(crate) const EINVAL: c_int = libc::EINVAL;

@@ -1,10 +1,11 @@
 //! Reading BTF objects: types, strings, lookups, sizes, pointer size, byte order, raw bytes, fds,
 //! and libbpf's error helpers (`libbpf_get_error`, `libbpf_strerror`, `libbpf_set_strict_mode`).
 
-use std::ffi::{c_char, c_int, c_long, c_uint, c_void};
+use std::ffi::{c_char, c_int, c_long, c_void};
 
 use btf_core::Endianness;
 
+use super::types::{__s32, __s64, __u32, btf_endianness, libbpf_strict_mode};
 use super::{
     EINVAL, c_bytes, fail, fail_errno, guard, handle_mut, handle_ref, int_result, null_errno,
     set_errno,
@@ -22,16 +23,12 @@ pub struct btf_type {
     pub size_or_type: u32,
 }
 
-/// `enum btf_endianness`: 0 little, 1 big.
-#[allow(non_camel_case_types)]
-pub type btf_endianness = c_uint;
-
 /// Number of type ids: void, base types and own types.
 ///
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__type_cnt(btf: *const btf) -> u32 {
+pub unsafe extern "C" fn btf__type_cnt(btf: *const btf) -> __u32 {
     // SAFETY: caller contract.
     match unsafe { handle_ref(btf) } {
         Some(b) => b.core().type_cnt(),
@@ -58,7 +55,7 @@ pub unsafe extern "C" fn btf__base_btf(btf: *const btf) -> *const btf {
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__type_by_id(btf: *const btf, id: u32) -> *const btf_type {
+pub unsafe extern "C" fn btf__type_by_id(btf: *const btf, id: __u32) -> *const btf_type {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         return null_errno(EINVAL);
@@ -74,14 +71,26 @@ pub unsafe extern "C" fn btf__type_by_id(btf: *const btf, id: u32) -> *const btf
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__str_by_offset(btf: *const btf, offset: u32) -> *const c_char {
+pub unsafe extern "C" fn btf__str_by_offset(btf: *const btf, offset: __u32) -> *const c_char {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         return null_errno(EINVAL);
     };
-    match b.core().str_by_offset(offset) {
-        Some(s) => s.as_ptr(),
-        None => null_errno(EINVAL),
+    // As libbpf: a bounds check and a pointer into the string section of the object that holds
+    // `offset`, without measuring the string (callers such as pahole ask for every name). A
+    // string section ends with NUL (the parser and the writer keep it so; checked here in O(1)),
+    // so the C string is terminated.
+    let mut home = b.core();
+    while offset < home.start_str_off() {
+        let Some(base) = home.base() else {
+            return null_errno(EINVAL);
+        };
+        home = base;
+    }
+    let strings = home.strings_section();
+    match strings.get((offset - home.start_str_off()) as usize..) {
+        Some(tail) if !tail.is_empty() && strings.last() == Some(&0) => tail.as_ptr().cast(),
+        _ => null_errno(EINVAL),
     }
 }
 
@@ -90,7 +99,7 @@ pub unsafe extern "C" fn btf__str_by_offset(btf: *const btf, offset: u32) -> *co
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__name_by_offset(btf: *const btf, offset: u32) -> *const c_char {
+pub unsafe extern "C" fn btf__name_by_offset(btf: *const btf, offset: __u32) -> *const c_char {
     // SAFETY: caller contract.
     unsafe { btf__str_by_offset(btf, offset) }
 }
@@ -118,7 +127,7 @@ unsafe fn find(btf: *const btf, name: *const c_char, kind: Option<u32>) -> i32 {
 /// # Safety
 /// `btf` is NULL or a live handle; `type_name` is NULL or a C string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__find_by_name(btf: *const btf, type_name: *const c_char) -> i32 {
+pub unsafe extern "C" fn btf__find_by_name(btf: *const btf, type_name: *const c_char) -> __s32 {
     // SAFETY: caller contract.
     unsafe { find(btf, type_name, None) }
 }
@@ -131,8 +140,8 @@ pub unsafe extern "C" fn btf__find_by_name(btf: *const btf, type_name: *const c_
 pub unsafe extern "C" fn btf__find_by_name_kind(
     btf: *const btf,
     type_name: *const c_char,
-    kind: u32,
-) -> i32 {
+    kind: __u32,
+) -> __s32 {
     // SAFETY: caller contract.
     unsafe { find(btf, type_name, Some(kind)) }
 }
@@ -142,7 +151,7 @@ pub unsafe extern "C" fn btf__find_by_name_kind(
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__resolve_size(btf: *const btf, type_id: u32) -> i64 {
+pub unsafe extern "C" fn btf__resolve_size(btf: *const btf, type_id: __u32) -> __s64 {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         return i64::from(fail_errno(EINVAL));
@@ -160,7 +169,7 @@ pub unsafe extern "C" fn btf__resolve_size(btf: *const btf, type_id: u32) -> i64
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__resolve_type(btf: *const btf, type_id: u32) -> c_int {
+pub unsafe extern "C" fn btf__resolve_type(btf: *const btf, type_id: __u32) -> c_int {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         return fail_errno(EINVAL);
@@ -175,7 +184,7 @@ pub unsafe extern "C" fn btf__resolve_type(btf: *const btf, type_id: u32) -> c_i
 /// # Safety
 /// `btf` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__align_of(btf: *const btf, id: u32) -> c_int {
+pub unsafe extern "C" fn btf__align_of(btf: *const btf, id: __u32) -> c_int {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         set_errno(EINVAL);
@@ -264,7 +273,7 @@ pub unsafe extern "C" fn btf__set_endianness(btf: *mut btf, endian: btf_endianne
 /// # Safety
 /// `btf` is NULL or a live handle; `size` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__raw_data(btf: *const btf, size: *mut u32) -> *const c_void {
+pub unsafe extern "C" fn btf__raw_data(btf: *const btf, size: *mut __u32) -> *const c_void {
     // SAFETY: caller contract.
     let Some(b) = (unsafe { handle_ref(btf) }) else {
         return null_errno(EINVAL);
@@ -285,7 +294,7 @@ pub unsafe extern "C" fn btf__raw_data(btf: *const btf, size: *mut u32) -> *cons
 /// # Safety
 /// As for `btf__raw_data`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn btf__get_raw_data(btf: *const btf, size: *mut u32) -> *const c_void {
+pub unsafe extern "C" fn btf__get_raw_data(btf: *const btf, size: *mut __u32) -> *const c_void {
     // SAFETY: caller contract.
     unsafe { btf__raw_data(btf, size) }
 }
@@ -362,6 +371,7 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
 
 /// Kept for source compatibility; libbpf 1.x behaviour is always in force. Returns 0.
 #[unsafe(no_mangle)]
-pub extern "C" fn libbpf_set_strict_mode(_mode: c_int) -> c_int {
+pub extern "C" fn libbpf_set_strict_mode(mode: libbpf_strict_mode) -> c_int {
+    let _ = mode;
     0
 }

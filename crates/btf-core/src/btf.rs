@@ -7,12 +7,32 @@
 //! mutated. (libbpf leaves this to the caller; C callers of btf-capi still free in any order.)
 
 use std::ffi::CStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::index::NameIndex;
 use crate::raw::{Header, KindLayout};
 use crate::strings::StringIndex;
 use crate::types::{TypeRef, VOID_RECORD};
+
+/// A flag settable through `&self` (lookups on a shared base set it), cloned by value.
+#[derive(Debug, Default)]
+pub(crate) struct Flag(AtomicBool);
+
+impl Flag {
+    pub(crate) fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Clone for Flag {
+    fn clone(&self) -> Self {
+        Flag(AtomicBool::new(self.get()))
+    }
+}
 
 /// Byte order of BTF data (`enum btf_endianness`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +62,10 @@ pub struct Btf {
     /// The input bytes (fields in native order) when rebuilding would not reproduce them — gaps,
     /// extra sections, trailing bytes; returned by `raw_data` until the first modification.
     pub(crate) original: Option<Vec<u8>>,
-    /// Set by the first modification (libbpf's "modifiable" state).
-    pub(crate) modified: bool,
+    /// Set by the first modification or string lookup (libbpf's "modifiable" state, which
+    /// `btf__find_str` enters too, for the object and its bases): from then on `raw_data` is
+    /// rebuilt rather than the original bytes returned.
+    pub(crate) modified: Flag,
     /// Own type records, native order, back to back.
     pub(crate) types: Vec<u32>,
     /// Word offset into `types` of each own type, by `id - start_id`.
@@ -61,6 +83,11 @@ pub struct Btf {
     pub(crate) names: OnceLock<NameIndex>,
     /// Interning index of own strings, built on first string lookup or addition.
     pub(crate) str_index: OnceLock<StringIndex>,
+    /// libbpf's `strs_deduped`: own strings are known to be unique, so `dedup` leaves them as they
+    /// are. libbpf decides it once, when the object first becomes modifiable — true for an empty
+    /// string section (or a base holding only `""`), i.e. for every object made by `new_empty*` —
+    /// and sets it after a string dedup; strings added later never clear it.
+    pub(crate) strs_deduped: bool,
 }
 
 impl Btf {
@@ -69,6 +96,7 @@ impl Btf {
         header: Header,
         endianness: Endianness,
     ) -> Btf {
+        let standalone = base.is_none();
         let (start_id, start_str_off) = match &base {
             Some(b) => (b.type_cnt(), b.start_str_off + b.strings.len() as u32),
             None => (1, 0),
@@ -78,7 +106,7 @@ impl Btf {
             header,
             header_extra: Vec::new(),
             original: None,
-            modified: false,
+            modified: Flag::default(),
             types: Vec::new(),
             type_offs: Vec::new(),
             strings: Vec::new(),
@@ -90,6 +118,7 @@ impl Btf {
             guessed_pointer_size: OnceLock::new(),
             names: OnceLock::new(),
             str_index: OnceLock::new(),
+            strs_deduped: header.str_len == 0 || (standalone && header.str_len == 1),
         }
     }
 

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod btf;
+mod dedup;
 pub mod elf;
 mod error;
 pub mod fields;
@@ -31,6 +32,7 @@ mod types;
 mod write;
 
 pub use btf::{Btf, Endianness};
+pub use dedup::DedupOptions;
 pub use elf::ElfBtf;
 pub use error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, Result};
 pub use input::decompress;

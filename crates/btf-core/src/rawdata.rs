@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::btf::{Btf, Endianness};
-use crate::raw::HEADER_LEN_V1;
+use crate::raw::{HEADER_LEN_V1, Kind, info_kind, info_vlen};
 
 fn put_u32(out: &mut Vec<u8>, v: u32, endian: Endianness) {
     out.extend_from_slice(&match endian {
@@ -23,7 +23,7 @@ impl Btf {
     /// The raw BTF bytes in `endian` order (the kernel takes native order).
     pub fn raw_data_in(&self, endian: Endianness) -> Cow<'_, [u8]> {
         if let Some(original) = &self.original {
-            if !self.modified && endian == Endianness::native() {
+            if !self.modified.get() && endian == Endianness::native() {
                 return Cow::Borrowed(original);
             }
         }
@@ -52,7 +52,69 @@ impl Btf {
             Endianness::Little => out.extend(self.types.iter().flat_map(|w| w.to_le_bytes())),
             Endianness::Big => out.extend(self.types.iter().flat_map(|w| w.to_be_bytes())),
         }
+        if endian != Endianness::native() {
+            let types_at = out.len() - self.types.len() * 4;
+            self.unswap_past_vlen(&mut out[types_at..]);
+        }
         out.extend_from_slice(&self.strings);
         out
+    }
+
+    /// libbpf byte-swaps a record only as far as its 16-bit `vlen` reaches; the members of a type
+    /// that grew past 65,535 of them (libbpf's vlen spill) stay in native order. `types` holds the
+    /// swapped type section; restores native order in those tails.
+    fn unswap_past_vlen(&self, types: &mut [u8]) {
+        for (i, &start) in self.type_offs.iter().enumerate() {
+            let start = start as usize;
+            let end = self
+                .type_offs
+                .get(i + 1)
+                .map_or(self.types.len(), |&e| e as usize);
+            let info = self.types[start + 1];
+            let Some((fixed, per)) = Kind::from_raw(info_kind(info)).and_then(Kind::trailing_words)
+            else {
+                continue;
+            };
+            let swapped = start + 3 + (fixed + per * info_vlen(info)) as usize;
+            for (w, word) in self.types.iter().enumerate().take(end).skip(swapped) {
+                types[w * 4..w * 4 + 4].copy_from_slice(&word.to_ne_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::btf::{Btf, Endianness};
+
+    fn swapped() -> Endianness {
+        match Endianness::native() {
+            Endianness::Little => Endianness::Big,
+            Endianness::Big => Endianness::Little,
+        }
+    }
+
+    /// libbpf swaps a struct only as far as its 16-bit vlen reaches: after 65,536 members the vlen
+    /// reads 0, so the members stay in native order (found by tests/write_differential.rs).
+    #[test]
+    fn members_past_the_16_bit_vlen_stay_native_when_swapped() {
+        let mut btf = Btf::new_empty();
+        btf.add_int("int", 4, 1).unwrap();
+        btf.add_struct("big", 4).unwrap();
+        for _ in 0..65_536 {
+            btf.add_field("", 1, 0, 0).unwrap();
+        }
+        let raw = btf.raw_data_in(swapped()).into_owned();
+        // [1] INT: 16 bytes; [2] STRUCT header at 24 + 16, members from 24 + 28.
+        let first_member_type = &raw[24 + 28 + 4..24 + 28 + 8];
+        assert_eq!(first_member_type, 1u32.to_ne_bytes());
+        // One more member: vlen wraps to 1, so exactly the first member is swapped again.
+        btf.add_field("", 1, 0, 0).unwrap();
+        let raw = btf.raw_data_in(swapped()).into_owned();
+        assert_eq!(
+            &raw[24 + 28 + 4..24 + 28 + 8],
+            1u32.swap_bytes().to_ne_bytes()
+        );
+        assert_eq!(&raw[24 + 40 + 4..24 + 40 + 8], 1u32.to_ne_bytes());
     }
 }

@@ -46,6 +46,9 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 
 use libbpf_sys as sys;
 
+mod write;
+pub use write::{LibbpfBtfMut, WouldBeUb};
+
 /// Size of the common `struct btf_type` header (`name_off`, `info`, `size`/`type`).
 pub const BTF_TYPE_HEADER_LEN: usize = 12;
 
@@ -537,5 +540,177 @@ mod tests {
         assert_eq!(split.resolve_size(3), 8);
         assert_eq!(split.type_record(1).map(<[u8]>::len), Some(16));
         assert_eq!(split.raw_data(), raw);
+    }
+}
+
+// -------------------------------------------------------------------------------------------------
+// btf__dedup
+// -------------------------------------------------------------------------------------------------
+
+pub use dedup_oracle::{DedupOutcome, DedupSource, dedup};
+
+/// `btf__dedup` on a libbpf object made from raw bytes, start to finish inside one call: every
+/// libbpf object involved is created, deduplicated, read out and freed there, so no pointer into
+/// libbpf memory outlives the call (dedup of a split BTF makes its base modifiable, which moves
+/// the base's memory — harmless when nobody else holds the base).
+mod dedup_oracle {
+    use std::ptr::{self, NonNull};
+    use std::time::{Duration, Instant};
+
+    use libbpf_sys as sys;
+
+    use super::{errno, set_errno};
+
+    /// Stack of the thread libbpf dedups on: its type-graph walk recurses once per level of the
+    /// graph, deeper than a test thread's default 2 MiB allows on large inputs.
+    const DEDUP_STACK: usize = 512 << 20;
+
+    /// How the object handed to `btf__dedup` is made.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum DedupSource {
+        /// `btf__new` / `btf__new_split` of the bytes: libbpf dedups the strings too (unless the
+        /// string section is empty, or only `""` in a base BTF).
+        Parsed,
+        /// `btf__new_empty` / `btf__new_empty_split`, then `btf__add_btf` of the parsed bytes:
+        /// libbpf treats such an object's strings as unique and leaves them as they are.
+        Rebuilt,
+    }
+
+    /// What `btf__dedup` did.
+    #[derive(Clone, Debug)]
+    pub struct DedupOutcome {
+        /// Its return value: 0 or a negative errno.
+        pub ret: i32,
+        /// `btf__raw_data` afterwards (after a failure: whatever libbpf left).
+        pub raw: Vec<u8>,
+        /// `btf__type_cnt` afterwards.
+        pub type_cnt: u32,
+        /// Wall time of the `btf__dedup` call alone.
+        pub elapsed: Duration,
+    }
+
+    /// A `struct btf` this module created and frees.
+    struct Owned(NonNull<sys::btf>);
+
+    impl Drop for Owned {
+        fn drop(&mut self) {
+            // SAFETY: the pointer came from a successful libbpf constructor and is freed once,
+            // here. A split object is always dropped before its base (see `run`).
+            unsafe { sys::btf__free(self.0.as_ptr()) }
+        }
+    }
+
+    /// A constructor's result: `NULL` becomes `Err(errno)`.
+    fn owned(raw: *mut sys::btf) -> Result<Owned, i32> {
+        NonNull::new(raw).map(Owned).ok_or_else(errno)
+    }
+
+    /// Parses `data` (split over `base` when given) the way `source` says, runs
+    /// `btf__dedup(btf, &{ .force_collisions })` and reads the result out. `Err(errno)` when
+    /// libbpf cannot parse the input or (for [`DedupSource::Rebuilt`]) `btf__add_btf` fails.
+    ///
+    /// Runs on a thread of its own with a large stack. Inputs on which libbpf 1.7.0 does not
+    /// terminate make this call hang: check them with btf-core first.
+    pub fn dedup(
+        base: Option<&[u8]>,
+        data: &[u8],
+        source: DedupSource,
+        force_collisions: bool,
+    ) -> Result<DedupOutcome, i32> {
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("libbpf-dedup".into())
+                .stack_size(DEDUP_STACK)
+                .spawn_scoped(scope, || run(base, data, source, force_collisions))
+                .expect("spawn the libbpf dedup thread");
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    fn run(
+        base: Option<&[u8]>,
+        data: &[u8],
+        source: DedupSource,
+        force_collisions: bool,
+    ) -> Result<DedupOutcome, i32> {
+        let len = |d: &[u8]| u32::try_from(d.len()).map_err(|_| libc::E2BIG);
+        // Declared first, so dropped last: every split below refers to it.
+        let base = match base {
+            Some(b) => {
+                let size = len(b)?;
+                set_errno(0);
+                // SAFETY: `b` is readable for `size` bytes during the call; libbpf copies them.
+                Some(owned(unsafe { sys::btf__new(b.as_ptr().cast(), size) })?)
+            }
+            None => None,
+        };
+        let base_ptr = base.as_ref().map_or(ptr::null_mut(), |b| b.0.as_ptr());
+        let size = len(data)?;
+        set_errno(0);
+        // SAFETY: `data` is readable for `size` bytes (libbpf copies them); `base_ptr` is NULL
+        // or the live base above, which outlives the result.
+        let parsed = owned(unsafe {
+            if base_ptr.is_null() {
+                sys::btf__new(data.as_ptr().cast(), size)
+            } else {
+                sys::btf__new_split(data.as_ptr().cast(), size, base_ptr)
+            }
+        })?;
+        let target = match source {
+            DedupSource::Parsed => parsed,
+            DedupSource::Rebuilt => {
+                set_errno(0);
+                // SAFETY: `base_ptr` is NULL or the live base, which outlives the result.
+                let fresh = owned(unsafe {
+                    if base_ptr.is_null() {
+                        sys::btf__new_empty()
+                    } else {
+                        sys::btf__new_empty_split(base_ptr)
+                    }
+                })?;
+                // SAFETY: both objects are live and distinct, `parsed` is not in `fresh`'s base
+                // chain, and both share the base (or have none); libbpf reads `parsed`'s own
+                // types and strings, which nothing moves during the call.
+                let ret = unsafe { sys::btf__add_btf(fresh.0.as_ptr(), parsed.0.as_ptr()) };
+                drop(parsed);
+                if ret < 0 {
+                    return Err(-ret);
+                }
+                fresh
+            }
+        };
+        let opts = sys::btf_dedup_opts {
+            sz: std::mem::size_of::<sys::btf_dedup_opts>() as sys::size_t,
+            force_collisions,
+            ..Default::default()
+        };
+        let started = Instant::now();
+        // SAFETY: `target` is live and owned here, `opts` is a valid options struct with a NULL
+        // `btf_ext`; nothing else holds pointers into `target` or its base, whose memory the
+        // call may move.
+        let ret = unsafe { sys::btf__dedup(target.0.as_ptr(), &opts) };
+        let elapsed = started.elapsed();
+        let mut raw_size = 0u32;
+        // SAFETY: `target` is live; `raw_size` is a valid out-pointer.
+        let raw = unsafe { sys::btf__raw_data(target.0.as_ptr(), &mut raw_size) };
+        let raw = if raw.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: libbpf returned a buffer of `raw_size` bytes owned by `target`, which is
+            // alive and untouched until the copy is done.
+            unsafe { std::slice::from_raw_parts(raw.cast::<u8>(), raw_size as usize) }.to_vec()
+        };
+        // SAFETY: `target` is live; the call reads fields.
+        let type_cnt = unsafe { sys::btf__type_cnt(target.0.as_ptr()) };
+        drop(target);
+        drop(base);
+        Ok(DedupOutcome {
+            ret,
+            raw,
+            type_cnt,
+            elapsed,
+        })
     }
 }

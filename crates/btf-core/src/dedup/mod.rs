@@ -1,0 +1,140 @@
+//! Deduplication of types and strings (`btf__dedup`), giving exactly the bytes libbpf v1.7.0 gives.
+//!
+//! Two types are duplicates when they describe the same C type — typically the copies each
+//! compilation unit contributed. Dedup keeps one representative of each, in the order the
+//! representatives first appear, drops the rest and rewrites every reference. The passes, each in
+//! its own module:
+//!
+//! 1. [`strings`] — own strings re-pointed at base copies, the rest compacted in order of first
+//!    reference (skipped when the object's strings are already known to be unique: objects made by
+//!    [`Btf::new_empty`] or [`Btf::new_empty_split`], or deduped before, as in libbpf);
+//! 2. [`prim`] — base types become candidates; INT, FLOAT, FWD, ENUM, ENUM64 match by content
+//!    (enum forward declarations resolve to full enums);
+//! 3. [`structs`] — STRUCT, UNION, TYPEDEF match through a walk of both type graphs ([`equiv`]);
+//! 4. [`fwd`] — forward declarations left over point at the one struct/union of their name;
+//! 5. [`refs`] — reference kinds match once their referenced ids are final;
+//! 6. [`compact`] — representatives renumbered, references rewritten.
+//!
+//! Split BTF: base types are canonical and never change or move; own types equal to base types
+//! collapse onto the base ids, and own strings the base holds point at the base's offsets.
+//! VAR and DATASEC are never merged.
+//!
+//! Candidates are filed under libbpf's own signatures and visited in libbpf's order ([`table`]),
+//! because which of several fitting candidates wins is visible in the output.
+//!
+//! Differences from libbpf, all on inputs where libbpf fails or misbehaves:
+//!
+//! * On error the object keeps its types and strings (libbpf leaves them half rewritten); like
+//!   libbpf, it is modifiable afterwards, so `raw_data` is rebuilt.
+//! * Inputs on which libbpf 1.7.0 would never finish (a cycle of canonical links, or two endless
+//!   reference chains compared step by step) fail with `ELOOP`; references to type ids that do
+//!   not exist and string offsets outside the string section (which libbpf reads out of bounds)
+//!   fail with `EINVAL`; so do kinds libbpf 1.7.0 does not know.
+//! * The walks use explicit stacks, so no input exhausts the call stack.
+//!
+//! `.BTF.ext` rewriting (libbpf's `btf_dedup_opts.btf_ext`) is not supported yet: the options have
+//! no such field.
+
+mod compact;
+mod equal;
+mod equiv;
+mod fwd;
+mod graph;
+mod hash;
+mod prim;
+mod refs;
+mod store;
+mod strings;
+mod structs;
+mod table;
+
+use std::sync::OnceLock;
+
+use crate::btf::Btf;
+use crate::error::Result;
+use graph::Graph;
+use store::Store;
+use table::CandTable;
+
+/// Options of [`Btf::dedup`] (`struct btf_dedup_opts` without `btf_ext`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DedupOptions {
+    /// Make every signature land in the same hash bucket, as libbpf's option of this name does
+    /// for testing: same result, quadratic time.
+    pub force_collisions: bool,
+}
+
+impl DedupOptions {
+    /// The defaults: no forced collisions.
+    pub fn new() -> DedupOptions {
+        DedupOptions::default()
+    }
+
+    /// Sets [`force_collisions`](Self::force_collisions).
+    pub fn force_collisions(mut self, on: bool) -> DedupOptions {
+        self.force_collisions = on;
+        self
+    }
+}
+
+/// The pass state: shared graph state plus the candidate table.
+#[derive(Debug)]
+struct Dedup {
+    g: Graph,
+    table: CandTable,
+}
+
+impl Btf {
+    /// Deduplicates this object's types and strings in place, as libbpf 1.7.0's `btf__dedup`
+    /// (see the [module documentation](self)). Base types are left as they are.
+    pub fn dedup(&mut self, opts: &DedupOptions) -> Result<()> {
+        self.make_modifiable();
+        let t0 = std::time::Instant::now();
+        let lap = |what: &str| if std::env::var_os("DEDUP_LAPS").is_some() { eprintln!("{what}: {:?}", t0.elapsed()) };
+        let mut store = Store::build(self)?;
+        lap("store");
+        let new_strings = if self.strs_deduped {
+            None
+        } else {
+            Some(strings::dedup_strings(self, &mut store)?)
+        };
+        lap("strings");
+        let type_cnt = store.type_cnt() as usize;
+        let mut d = Dedup {
+            g: Graph::new(store),
+            table: CandTable::new(opts.force_collisions, type_cnt),
+        };
+        d.file_base_types();
+        lap("base");
+        d.prim_types();
+        lap("prim");
+        d.g.check_endless()?;
+        d.struct_types()?;
+        lap("struct");
+        d.g.resolve_fwds();
+        lap("fwd");
+        d.g.check_endless()?;
+        d.ref_types()?;
+        lap("ref");
+        let compacted = d.g.compact_and_remap()?;
+        lap("compact");
+
+        let type_bytes = compacted.types.len() as u32 * 4;
+        self.types = compacted.types;
+        self.type_offs = compacted.type_offs;
+        self.header.type_len = type_bytes;
+        self.header.str_off = type_bytes;
+        if let Some(s) = new_strings {
+            self.header.str_len = s.bytes.len() as u32;
+            self.strings = s.bytes;
+            self.str_index = OnceLock::from(s.index);
+            self.strs_deduped = true;
+        }
+        self.names = OnceLock::new();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
