@@ -19,7 +19,7 @@ plain) runner=() ;;
 valgrind)
 	runner=("${VALGRIND:-valgrind}" --quiet --error-exitcode=1 --leak-check=full
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
-		--track-origins=yes)
+)
 	;;
 asan)
 	runner=()

@@ -8,7 +8,7 @@ use std::ffi::{CStr, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use btf_core::Error;
+use btf_core::{Error, ErrorKind};
 
 use crate::handle::btf;
 
@@ -59,13 +59,19 @@ pub(crate) fn int_result(r: Result<c_int, Error>) -> c_int {
     r.unwrap_or_else(|e| fail(&e))
 }
 
-/// A constructor result: the handle, or NULL with `errno` set (and a warning through the print
-/// callback, as libbpf warns when it cannot build a BTF object).
+/// A constructor result: the handle, or NULL with `errno` set. Malformed data is a warning through
+/// the print callback, as libbpf warns about it; a missing or unreadable file is only a debug
+/// message, since libbpf reports those through `errno` alone.
 pub(crate) fn handle_result(r: Result<Box<btf>, Error>) -> *mut btf {
     match r {
         Ok(handle) => Box::into_raw(handle),
         Err(e) => {
-            print::warn(e.message());
+            match e.kind() {
+                ErrorKind::Os(_) | ErrorKind::ShortRead | ErrorKind::NotBtf => {
+                    print::debug(e.message())
+                }
+                _ => print::warn(e.message()),
+            }
             set_errno(e.errno());
             std::ptr::null_mut()
         }

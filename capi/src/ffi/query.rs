@@ -339,7 +339,13 @@ pub unsafe extern "C" fn libbpf_get_error(ptr: *const c_void) -> c_long {
     -c_long::from(unsafe { *libc::__errno_location() })
 }
 
-/// Writes a description of error `err` (either sign) into `buf`.
+/// Writes a description of error `err` (either sign) into `buf`, always NUL-terminated.
+///
+/// Returns what libbpf returns: for an errno value, the XSI `strerror_r` result passed on as is
+/// (0, or a *positive* `EINVAL` for a number the C library does not know or `ERANGE` when `buf`
+/// is too small; `errno` untouched); for libbpf's own numbers (4000..=4013) 0, or -ERANGE when
+/// truncated; for anything else a message and -ENOENT (-ERANGE when truncated). Negative results
+/// also set `errno`; NULL `buf` or zero `size` is -EINVAL.
 ///
 /// # Safety
 /// `buf` is NULL or has `size` writable bytes.
@@ -350,15 +356,16 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
     }
     let err = err.checked_abs().unwrap_or(c_int::MAX);
     if err < messages::LIBBPF_ERRNO_START {
-        // SAFETY: `buf` has `size` writable bytes (caller contract).
+        // SAFETY: `buf` has `size` writable bytes (caller contract). The libc crate binds the XSI
+        // `__xpg_strerror_r`, as libbpf (built without _GNU_SOURCE there) calls it.
         let ret = unsafe { libc::strerror_r(err, buf, size) };
         // SAFETY: as above; `size >= 1`.
         unsafe { *buf.add(size - 1) = 0 };
-        return if ret == 0 { 0 } else { fail_errno(ret) };
+        return ret;
     }
-    let (text, ret) = match messages::libbpf_error_text(err) {
-        Some(t) => (t.to_string(), 0),
-        None => (format!("unknown libbpf error {err}"), -libc::ENOENT),
+    let (text, not_found) = match messages::libbpf_error_text(err) {
+        Some(t) => (t.to_string(), false),
+        None => (format!("unknown libbpf error {err}"), true),
     };
     let n = text.len().min(size - 1);
     // SAFETY: `n + 1 <= size` bytes written into `buf`.
@@ -366,7 +373,13 @@ pub unsafe extern "C" fn libbpf_strerror(err: c_int, buf: *mut c_char, size: usi
         std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
         *buf.add(n) = 0;
     }
-    if ret < 0 { fail_errno(-ret) } else { 0 }
+    if n < text.len() {
+        fail_errno(libc::ERANGE)
+    } else if not_found {
+        fail_errno(libc::ENOENT)
+    } else {
+        0
+    }
 }
 
 /// Kept for source compatibility; libbpf 1.x behaviour is always in force. Returns 0.

@@ -661,8 +661,7 @@ pub unsafe extern "C" fn btf__dedup(btf: *mut btf, opts: *const btf_dedup_opts) 
         // Read as a byte: a C `bool` holding anything but 0 or 1 must not become a Rust `bool`.
         let at = std::mem::offset_of!(btf_dedup_opts, force_collisions);
         // SAFETY: `sz` covers the field, so the byte is readable (caller contract).
-        o.sz >= DEDUP_OPTS_KNOWN_LEN
-            && unsafe { *std::ptr::from_ref(o).cast::<u8>().add(at) } != 0
+        o.sz >= DEDUP_OPTS_KNOWN_LEN && unsafe { *std::ptr::from_ref(o).cast::<u8>().add(at) } != 0
     });
     let dedup_opts = btf_core::DedupOptions::new().force_collisions(force_collisions);
     // SAFETY: caller contract.

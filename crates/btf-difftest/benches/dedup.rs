@@ -98,7 +98,10 @@ fn main() {
 
     if ours_only {
         let times: Vec<Duration> = (0..REPS).map(|_| ours(&base, &split).0).collect();
-        println!("btf-core dedup: median {:.1} ms (libbpf not run)", ms(median(&times)));
+        println!(
+            "btf-core dedup: median {:.1} ms (libbpf not run)",
+            ms(median(&times))
+        );
         return;
     }
     // Untimed check: same bytes.

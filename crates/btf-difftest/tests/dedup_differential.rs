@@ -281,7 +281,13 @@ impl Raw {
         self.push(&[0, info(Kind::Array, 0, false), 0, elem, index, nelems])
     }
     /// STRUCT or UNION; members are (name, type, bit offset, bitfield size).
-    fn composite(&mut self, union: bool, name: &str, size: u32, members: &[(&str, u32, u32, u32)]) -> u32 {
+    fn composite(
+        &mut self,
+        union: bool,
+        name: &str,
+        size: u32,
+        members: &[(&str, u32, u32, u32)],
+    ) -> u32 {
         let kind = if union { Kind::Union } else { Kind::Struct };
         let kflag = members.iter().any(|m| m.3 != 0);
         let n = self.n(name);
@@ -831,7 +837,13 @@ fn zoo() -> Raw {
         r.strct(
             "Y",
             48,
-            &[("t", t, 0), ("a", arr, 64), ("u", u, 256), ("f", ef, 320), ("c", pcx, 352)],
+            &[
+                ("t", t, 0),
+                ("a", arr, 64),
+                ("u", u, 256),
+                ("f", ef, 320),
+                ("c", pcx, 352),
+            ],
         );
         let proto = r.proto(int, &[("x", px), ("y", t)]);
         let f = r.func("use", proto, 1);
@@ -904,10 +916,12 @@ fn mutations() {
             }
             // Ours first: inputs libbpf would never finish are not handed to it.
             let mine = ours(None, &data, DedupSource::Parsed, false).expect("btf-core parses");
-            if mine.ret != 0 && Btf::from_bytes(&data).is_ok_and(|mut b| {
-                b.dedup(&DedupOptions::new())
-                    .is_err_and(|e| e.message().contains("would not terminate"))
-            }) {
+            if mine.ret != 0
+                && Btf::from_bytes(&data).is_ok_and(|mut b| {
+                    b.dedup(&DedupOptions::new())
+                        .is_err_and(|e| e.message().contains("would not terminate"))
+                })
+            {
                 endless += 1;
                 continue;
             }
@@ -970,7 +984,10 @@ fn vmlinux_as_base() {
     let v54 = std::fs::read(v54).expect("read");
     for (name, data) in [
         ("vmlinux 6.1.0-54".to_owned(), v54.clone()),
-        ("vmlinux 6.1.0-47 + 6.1.0-54".to_owned(), glued_base(&[&v47, &v54])),
+        (
+            "vmlinux 6.1.0-47 + 6.1.0-54".to_owned(),
+            glued_base(&[&v47, &v54]),
+        ),
     ] {
         for source in [DedupSource::Parsed, DedupSource::Rebuilt] {
             let (o, t) = compare(&name, None, &data, source, false)
@@ -1064,9 +1081,15 @@ fn all_modules() {
         .expect("glued split parses")
         .type_cnt();
     for source in [DedupSource::Parsed, DedupSource::Rebuilt] {
-        let (o, t) = compare("all 4,023 modules", Some(&base_bytes), &split, source, false)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .expect("input accepted");
+        let (o, t) = compare(
+            "all 4,023 modules",
+            Some(&base_bytes),
+            &split,
+            source,
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .expect("input accepted");
         eprintln!(
             "all 4,023 modules ({source:?}): type_cnt {before} → {} ({} → {} own types), {} bytes; \
              dedup ours {:.0} ms, libbpf {:.0} ms",

@@ -13,8 +13,8 @@
 //! 3. `add_btf` of all 4,022 modules of 6.1.0-47 into one empty split BTF over the 6.1.0-47
 //!    vmlinux: every return value, the final type count and the final bytes (both orders); and
 //!    `add_btf` into standalone BTF.
-//! 4. `find_str` making objects modifiable, as libbpf's does; and a known divergence, as an
-//!    `#[ignore]`d test that fails today (`-- --ignored` runs it).
+//! 4. `find_str` making objects modifiable, as libbpf's does; and a known divergence, as
+//!    a test that pins both behaviours.
 //!
 //! Tests that read the corpus skip (with a `SKIP` line) when it is absent.
 
@@ -775,7 +775,7 @@ fn add_btf_standalone() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. String lookups and known divergences (`#[ignore]`d ones fail today: `-- --ignored`)
+// 4. String lookups and known divergences
 // ---------------------------------------------------------------------------------------------
 
 /// libbpf's `btf__find_str` makes the object modifiable (it needs the string set), so
@@ -827,10 +827,9 @@ fn find_str_makes_modifiable() {
 
 /// After a big-endian `btf__raw_data` of an unmodified non-canonical object, libbpf's `raw_size`
 /// holds the rebuilt length, and back in native order it returns its original buffer cut to that
-/// length (not valid BTF: the header still describes the longer layout). btf-core returns the
-/// whole original. (`noncanonical_layouts` counts these cases.)
+/// length — not valid BTF (the header still describes the longer layout). btf-core deliberately
+/// returns the whole original: this test pins both behaviours, so a change in either shows.
 #[test]
-#[ignore = "known divergence: libbpf returns its original buffer truncated"]
 fn native_raw_data_after_big_endian() {
     let dir = require_corpus!("write_roundtrip::native_raw_data_after_big_endian");
     libbpf::quiet();
@@ -840,9 +839,16 @@ fn native_raw_data_after_big_endian() {
     let mut theirs = LibbpfBtfMut::from_bytes(&input).unwrap();
     ours.set_endianness(Endianness::Big);
     assert_eq!(theirs.set_endianness(BE), 0);
-    assert_eq!(ours.raw_data(), theirs.raw_data(), "big-endian raw_data");
+    let big = theirs.raw_data();
+    assert_eq!(ours.raw_data(), big, "big-endian raw_data");
     ours.set_endianness(Endianness::Little);
     assert_eq!(theirs.set_endianness(LE), 0);
     let (o, t) = (ours.raw_data(), theirs.raw_data());
-    assert!(o == t, "native raw_data: {}", first_diff(&o, &t));
+    assert_eq!(&o[..], &input[..], "btf-core returns the whole original");
+    assert_eq!(
+        &t[..],
+        &input[..big.len()],
+        "libbpf returns the original cut to the rebuilt length"
+    );
+    assert!(Btf::from_bytes(&o).is_ok());
 }

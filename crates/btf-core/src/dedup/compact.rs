@@ -38,9 +38,11 @@ impl Graph {
         for (i, &at) in type_offs.iter().enumerate() {
             let at = at as usize;
             let info = types[at + 1];
-            let Some(positions) =
-                field_positions(raw::info_kind(info), raw::info_vlen(info), FieldKind::TypeIds)
-            else {
+            let Some(positions) = field_positions(
+                raw::info_kind(info),
+                raw::info_vlen(info),
+                FieldKind::TypeIds,
+            ) else {
                 continue;
             };
             for p in positions {

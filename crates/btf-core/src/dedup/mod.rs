@@ -91,7 +91,11 @@ impl Btf {
     pub fn dedup(&mut self, opts: &DedupOptions) -> Result<()> {
         self.make_modifiable();
         let t0 = std::time::Instant::now();
-        let lap = |what: &str| if std::env::var_os("DEDUP_LAPS").is_some() { eprintln!("{what}: {:?}", t0.elapsed()) };
+        let lap = |what: &str| {
+            if std::env::var_os("DEDUP_LAPS").is_some() {
+                eprintln!("{what}: {:?}", t0.elapsed())
+            }
+        };
         let mut store = Store::build(self)?;
         lap("store");
         let new_strings = if self.strs_deduped {

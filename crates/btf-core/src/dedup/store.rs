@@ -70,7 +70,9 @@ impl Store {
         offs.push(0);
         for b in chain.iter().rev() {
             if b.start_id as usize != offs.len() {
-                return Err(Error::invalid("dedup: base chain type ids are not contiguous"));
+                return Err(Error::invalid(
+                    "dedup: base chain type ids are not contiguous",
+                ));
             }
             for t in b.types() {
                 offs.push(word_off(words.len())?);
@@ -78,7 +80,9 @@ impl Store {
             }
         }
         if btf.start_id as usize != offs.len() {
-            return Err(Error::invalid("dedup: base chain type ids are not contiguous"));
+            return Err(Error::invalid(
+                "dedup: base chain type ids are not contiguous",
+            ));
         }
         let own_from = words.len();
         for &o in &btf.type_offs {
@@ -117,9 +121,11 @@ impl Store {
                 )));
             }
             let info = rec[INFO];
-            if let Some(positions) =
-                field_positions(raw::info_kind(info), raw::info_vlen(info), FieldKind::TypeIds)
-            {
+            if let Some(positions) = field_positions(
+                raw::info_kind(info),
+                raw::info_vlen(info),
+                FieldKind::TypeIds,
+            ) {
                 for p in positions {
                     if rec[p] >= type_cnt {
                         return Err(invalid_id(id, rec[p]));

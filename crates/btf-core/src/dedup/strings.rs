@@ -35,9 +35,11 @@ pub(super) fn dedup_strings(btf: &Btf, store: &mut Store) -> Result<NewStrings> 
     let mut seen = vec![UNSET; old.len()];
     for id in store.start_id..store.type_cnt() {
         let info = store.info(id);
-        let Some(positions) =
-            field_positions(raw::info_kind(info), raw::info_vlen(info), FieldKind::Strings)
-        else {
+        let Some(positions) = field_positions(
+            raw::info_kind(info),
+            raw::info_vlen(info),
+            FieldKind::Strings,
+        ) else {
             continue;
         };
         for p in positions {

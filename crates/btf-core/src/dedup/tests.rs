@@ -79,7 +79,11 @@ fn vars_and_datasecs_stay() {
     b.add_var("v", 1, int2).unwrap();
     dedup(&mut b).unwrap();
     assert_eq!(b.type_cnt(), 5);
-    assert!(b.types().skip(1).all(|t| t.is(Kind::Var) && t.type_id() == 1));
+    assert!(
+        b.types()
+            .skip(1)
+            .all(|t| t.is(Kind::Var) && t.type_id() == 1)
+    );
 }
 
 #[test]
