@@ -169,6 +169,37 @@ static void test_split_orders(void)
 	btf__free(base);
 }
 
+/* Raw bytes handed out stay valid as libbpf keeps them: native ones across a switch to the
+ * foreign order and across btf__set_pointer_size (neither changes the content); a modification
+ * rebuilds them. (A use after free here is what valgrind and ASan would report.) */
+static void test_raw_lifetimes(void)
+{
+	struct btf *btf = fixture_all_kinds(false);
+	const __u8 *native, *foreign;
+	void *copy;
+	__u32 size, size2;
+
+	if (!ASSERT_OK_PTR(btf))
+		return;
+	native = btf__raw_data(btf, &size);
+	copy = harness_raw_copy(btf, &size2);
+	if (!ASSERT_OK_PTR(native) || !ASSERT_OK_PTR(copy))
+		goto out;
+	ASSERT_OK(btf__set_endianness(btf, FOREIGN));
+	foreign = btf__raw_data(btf, &size2);
+	ASSERT_OK_PTR(foreign);
+	ASSERT_MEMEQ(native, copy, size);             /* still readable, unchanged */
+	ASSERT_OK(btf__set_pointer_size(btf, 4));
+	ASSERT_MEMEQ(native, copy, size);
+	ASSERT_TRUE(btf__raw_data(btf, &size2) == (const void *)foreign); /* still cached */
+	ASSERT_OK(btf__set_endianness(btf, NATIVE));
+	ASSERT_TRUE(btf__raw_data(btf, &size2) == (const void *)native);  /* the same buffer */
+	ASSERT_MEMEQ(native, copy, size);
+out:
+	free(copy);
+	btf__free(btf);
+}
+
 int main(int argc, char **argv)
 {
 	struct btf *btf;
@@ -193,5 +224,6 @@ int main(int argc, char **argv)
 	btf__free(btf);
 
 	test_split_orders();
+	test_raw_lifetimes();
 	return harness_done();
 }

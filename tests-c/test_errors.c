@@ -368,6 +368,7 @@ static void test_null_handles(void)
 	ASSERT_ERRNO(btf__add_btf(btf, NULL), EINVAL);
 	ASSERT_ERRNO(btf__permute(NULL, map, 1, NULL), EINVAL);
 	ASSERT_ERRNO(btf__permute(btf, NULL, 1, NULL), EINVAL);
+	ASSERT_ERRNO(btf__dedup(NULL, NULL), EINVAL);
 
 	/* the object is as it was */
 	harness_validate_raw(__FILE__, __LINE__, btf, ALL_KINDS_CNT, all_kinds_text);

@@ -57,21 +57,14 @@ static struct btf *kernel_valid_btf(void)
 	return btf;
 }
 
-static void test_vmlinux(void)
+static void test_vmlinux(struct btf *vmlinux)
 {
-	struct btf *vmlinux, *legacy;
+	struct btf *legacy;
 	__u32 size = 0, file_size = 0;
 	const void *raw;
 	void *file;
 	int id;
 
-	if (!harness_exists(SYSFS_VMLINUX)) {
-		harness_skip("vmlinux: %s is not readable here", SYSFS_VMLINUX);
-		return;
-	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!ASSERT_OK_PTR(vmlinux))
-		return;
 	ASSERT_GT(btf__type_cnt(vmlinux), 10000);
 	ASSERT_NULL(btf__base_btf(vmlinux));
 	id = btf__find_by_name_kind(vmlinux, "task_struct", BTF_KIND_STRUCT);
@@ -121,7 +114,6 @@ static void test_vmlinux(void)
 		if (!found)
 			harness_skip("module BTF: no module BTF under /sys/kernel/btf/ to load");
 	}
-	btf__free(vmlinux);
 }
 
 /* Finds the kernel's vmlinux BTF object by walking BTF ids; its id or 0. */
@@ -237,9 +229,9 @@ static void test_load_into_kernel(void)
 	btf__free(bad);
 }
 
-static void test_load_from_kernel(void)
+static void test_load_from_kernel(const struct btf *vmlinux)
 {
-	struct btf *btf, *vmlinux;
+	struct btf *btf;
 	__u32 id;
 
 	/* no such object */
@@ -257,26 +249,33 @@ static void test_load_from_kernel(void)
 
 	/* the kernel's own vmlinux object: megabytes, more than a first small buffer */
 	id = kernel_vmlinux_id();
-	if (!id || !harness_exists(SYSFS_VMLINUX)) {
+	if (!id || !vmlinux) {
 		harness_skip("load from kernel: no vmlinux BTF object found by id");
 		return;
 	}
 	btf = btf__load_from_kernel_by_id(id);
-	vmlinux = btf__load_vmlinux_btf();
-	if (ASSERT_OK_PTR(btf) && ASSERT_OK_PTR(vmlinux)) {
+	if (ASSERT_OK_PTR(btf)) {
 		ASSERT_EQ(btf__type_cnt(btf), btf__type_cnt(vmlinux));
 		ASSERT_EQ(btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT),
 			  btf__find_by_name_kind(vmlinux, "task_struct", BTF_KIND_STRUCT));
 	}
 	btf__free(btf);
-	btf__free(vmlinux);
 }
 
 int main(int argc, char **argv)
 {
+	struct btf *vmlinux = NULL;
+
 	harness_init(argc, argv);
-	test_vmlinux();
+	if (!harness_exists(SYSFS_VMLINUX)) {
+		harness_skip("vmlinux: %s is not readable here", SYSFS_VMLINUX);
+	} else {
+		vmlinux = btf__load_vmlinux_btf();
+		if (ASSERT_OK_PTR(vmlinux))
+			test_vmlinux(vmlinux);
+	}
 	test_load_into_kernel();
-	test_load_from_kernel();
+	test_load_from_kernel(vmlinux);
+	btf__free(vmlinux);
 	return harness_done();
 }

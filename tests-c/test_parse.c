@@ -67,7 +67,8 @@ static void blob_make(struct blob *b, const __u32 *types, __u32 nwords, const ch
 	h->type_len = nwords * 4;
 	h->str_off = h->type_len;
 	h->str_len = str_len;
-	memcpy(blob_types(b), types, nwords * 4);
+	if (nwords)
+		memcpy(blob_types(b), types, nwords * 4);
 	memcpy(b->data + sizeof(*h) + h->type_len, strs, str_len);
 	b->size = sizeof(*h) + h->type_len + str_len;
 }
@@ -515,6 +516,20 @@ static void test_parse_elf_files(struct btf *small)
 		check_mod_split(again, small);
 	btf__free(again);
 	ASSERT_BTF_ERRNO(btf__new(raw, size), EINVAL); /* split data needs its base */
+	{
+		__u32 n, bad = 0;
+
+		/* every proper prefix of split data is rejected too */
+		for (n = 0; n < size; n++) {
+			errno = 0;
+			again = btf__new_split(raw, n, small);
+			if ((again || errno != EINVAL) && !bad++)
+				H_REPORT(false, "split prefix of %u bytes: %p, errno %d", n,
+					 (void *)again, errno);
+			btf__free(again);
+		}
+		ASSERT_EQ(bad, 0);
+	}
 	tmp = harness_write_temp(raw, size);
 	if (ASSERT_OK_PTR(tmp)) {
 		again = btf__parse_raw_split(tmp, small);
@@ -556,6 +571,263 @@ out:
 			}
 		}
 		btf__free(split);
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* ELF files made here: 32/64-bit, either byte order, chosen section types                    */
+
+struct elf_sec {
+	const char *name;
+	__u32 type;
+	const void *data;
+	__u32 size;
+};
+
+struct elf_out {
+	__u8 buf[16384];
+	__u32 len;
+	bool is64, msb;
+};
+
+static void put(struct elf_out *o, __u32 at, __u64 v, int bytes)
+{
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		o->buf[at + i] = o->msb ? v >> (8 * (bytes - 1 - i)) : v >> (8 * i);
+}
+
+/* An ELF relocatable file with the given sections (plus .shstrtab) written to a temp file;
+ * returns its path (caller unlinks, frees). */
+static char *write_elf(bool is64, bool msb, const struct elf_sec *secs, int n)
+{
+	static struct elf_out o;
+	__u32 ehsize = is64 ? 64 : 52, shentsize = is64 ? 64 : 40;
+	__u32 off[16], shstr_off, shstr_len = 1, name_off[16], shoff, i;
+	char shstr[512] = "";
+
+	memset(&o, 0, sizeof(o));
+	o.is64 = is64;
+	o.msb = msb;
+	o.len = ehsize;
+	for (i = 0; i < (__u32)n; i++) {
+		o.len = (o.len + 7) & ~7u;
+		off[i] = o.len;
+		memcpy(o.buf + o.len, secs[i].data, secs[i].size);
+		o.len += secs[i].size;
+		name_off[i] = shstr_len;
+		strcpy(shstr + shstr_len, secs[i].name);
+		shstr_len += strlen(secs[i].name) + 1;
+	}
+	name_off[n] = shstr_len;
+	strcpy(shstr + shstr_len, ".shstrtab");
+	shstr_len += sizeof(".shstrtab");
+	shstr_off = o.len;
+	memcpy(o.buf + o.len, shstr, shstr_len);
+	o.len = (o.len + shstr_len + 7) & ~7u;
+	shoff = o.len;
+
+	memcpy(o.buf, "\177ELF", 4);
+	o.buf[4] = is64 ? 2 : 1;     /* ELFCLASS64 / ELFCLASS32 */
+	o.buf[5] = msb ? 2 : 1;      /* ELFDATA2MSB / ELFDATA2LSB */
+	o.buf[6] = 1;                /* EV_CURRENT */
+	put(&o, 16, 1, 2);           /* e_type ET_REL */
+	put(&o, 18, 247, 2);         /* e_machine EM_BPF */
+	put(&o, 20, 1, 4);           /* e_version */
+	if (is64) {
+		put(&o, 40, shoff, 8);
+		put(&o, 52, ehsize, 2);
+		put(&o, 58, shentsize, 2);
+		put(&o, 60, n + 2, 2);   /* null, the sections, .shstrtab */
+		put(&o, 62, n + 1, 2);   /* e_shstrndx */
+	} else {
+		put(&o, 32, shoff, 4);
+		put(&o, 40, ehsize, 2);
+		put(&o, 46, shentsize, 2);
+		put(&o, 48, n + 2, 2);
+		put(&o, 50, n + 1, 2);
+	}
+	/* section headers: [0] is all zero */
+	for (i = 1; i <= (__u32)n + 1; i++) {
+		__u32 sh = shoff + i * shentsize;
+		bool strtab = i == (__u32)n + 1;
+		__u32 name = name_off[i - 1], type = strtab ? 3 /* SHT_STRTAB */ : secs[i - 1].type;
+		__u32 at = strtab ? shstr_off : off[i - 1];
+		__u32 size = strtab ? shstr_len : secs[i - 1].size;
+
+		put(&o, sh, name, 4);
+		put(&o, sh + 4, type, 4);
+		if (is64) {
+			put(&o, sh + 24, at, 8);
+			put(&o, sh + 32, size, 8);
+			put(&o, sh + 48, 1, 8);    /* sh_addralign */
+		} else {
+			put(&o, sh + 16, at, 4);
+			put(&o, sh + 20, size, 4);
+			put(&o, sh + 32, 1, 4);
+		}
+	}
+	o.len = shoff + (n + 2) * shentsize;
+	return harness_write_temp(o.buf, o.len);
+}
+
+#define SHT_PROGBITS_ 1
+#define SHT_NOBITS_ 8
+
+/* Parses `path` with btf__parse_elf and btf__parse; both must give `err` (0: an object, checked
+ * by `check` when given). */
+static void elf_case(const char *what, char *path, int err, void (*check)(struct btf *))
+{
+	struct btf *btf;
+	int i;
+
+	printf("-- ELF: %s\n", what);
+	if (!ASSERT_OK_PTR(path))
+		return;
+	for (i = 0; i < 2; i++) {
+		errno = 0;
+		btf = i == 0 ? btf__parse_elf(path, NULL) : btf__parse(path, NULL);
+		if (err)
+			H_REPORT(!btf && errno == err, "%s (%s): %p, errno %d, expected %d", what,
+				 i ? "btf__parse" : "btf__parse_elf", (void *)btf, errno, err);
+		else if (H_REPORT(btf != NULL, "%s: errno %d", what, errno) && check)
+			check(btf);
+		btf__free(btf);
+	}
+	unlink(path);
+	free(path);
+}
+
+static void check_tiny_ptr4(struct btf *btf)
+{
+	ASSERT_EQ(btf__type_cnt(btf), TINY_NTYPES + 1);
+	ASSERT_EQ(btf__pointer_size(btf), 4);
+	ASSERT_EQ(btf__resolve_size(btf, 2), 4);
+}
+
+static void check_tiny_ptr8(struct btf *btf)
+{
+	ASSERT_EQ(btf__type_cnt(btf), TINY_NTYPES + 1);
+	ASSERT_EQ(btf__pointer_size(btf), 8);
+}
+
+static void check_tiny_big(struct btf *btf)
+{
+	ASSERT_EQ(btf__type_cnt(btf), TINY_NTYPES + 1);
+	ASSERT_EQ(btf__endianness(btf), BTF_BIG_ENDIAN);
+	ASSERT_STREQ(btf_raw_text(btf, 4), "[4] FUNC 'f' type_id=3 linkage=global");
+}
+
+static void check_split_over_own_base(struct btf *btf)
+{
+	const struct btf *base = btf__base_btf(btf);
+
+	if (!ASSERT_OK_PTR(base))
+		return;
+	ASSERT_EQ(btf__type_cnt(base), TINY_NTYPES + 1);
+	ASSERT_EQ(btf__type_cnt(btf), TINY_NTYPES + 2);
+	ASSERT_STREQ(btf_raw_text(btf, TINY_NTYPES + 1), "[8] PTR '(anon)' type_id=5");
+	ASSERT_EQ(btf__pointer_size(btf), 4);
+}
+
+static void test_parse_elf_built(void)
+{
+	struct blob tiny, big, split_blob;
+	const void *raw;
+	__u32 size;
+	struct btf *btf, *split;
+	static const char junk[64] = "not BTF at all, just some bytes in a section named .BTF";
+
+	/* tiny BTF (no "long": the pointer size comes from the ELF class) */
+	blob_tiny(&tiny);
+	btf = btf__new(tiny.data, tiny.size);
+	if (!ASSERT_OK_PTR(btf))
+		return;
+	btf__set_endianness(btf, BTF_BIG_ENDIAN);
+	raw = btf__raw_data(btf, &size);
+	memcpy(big.data, raw, size);
+	big.size = size;
+	split = btf__new_empty_split(btf);
+	btf__add_ptr(split, 5);
+	btf__set_endianness(split, BTF_LITTLE_ENDIAN);
+	raw = btf__raw_data(split, &size);
+	memcpy(split_blob.data, raw, size);
+	split_blob.size = size;
+	btf__free(split);
+	btf__free(btf);
+
+	{
+		struct elf_sec s[] = { { ".text", SHT_PROGBITS_, "\0\0\0\0", 4 },
+				       { ".BTF", SHT_PROGBITS_, tiny.data, tiny.size } };
+
+		elf_case("32-bit LSB", write_elf(false, false, s, 2), 0, check_tiny_ptr4);
+		elf_case("64-bit LSB", write_elf(true, false, s, 2), 0, check_tiny_ptr8);
+		elf_case("32-bit MSB", write_elf(false, true, s, 2), 0, check_tiny_ptr4);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF", SHT_PROGBITS_, big.data, big.size } };
+
+		elf_case("64-bit MSB, big-endian BTF", write_elf(true, true, s, 1), 0,
+			 check_tiny_big);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF.base", SHT_PROGBITS_, tiny.data, tiny.size },
+				       { ".BTF", SHT_PROGBITS_, split_blob.data, split_blob.size } };
+
+		elf_case(".BTF over .BTF.base, 32-bit", write_elf(false, false, s, 2), 0,
+			 check_split_over_own_base);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF", SHT_NOBITS_, tiny.data, tiny.size } };
+
+		elf_case(".BTF not PROGBITS", write_elf(true, false, s, 1), ERRNO_LIBBPF_FORMAT, NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF.base", SHT_NOBITS_, tiny.data, tiny.size },
+				       { ".BTF", SHT_PROGBITS_, split_blob.data, split_blob.size } };
+
+		elf_case(".BTF.base not PROGBITS", write_elf(true, false, s, 2), ERRNO_LIBBPF_FORMAT,
+			 NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF.base", SHT_PROGBITS_, tiny.data, tiny.size } };
+
+		elf_case("only .BTF.base", write_elf(true, false, s, 1), ENODATA, NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".data", SHT_PROGBITS_, junk, sizeof(junk) } };
+
+		elf_case("no BTF sections", write_elf(true, false, s, 1), ENODATA, NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF", SHT_PROGBITS_, junk, sizeof(junk) } };
+
+		elf_case(".BTF of junk", write_elf(true, false, s, 1), EINVAL, NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF", SHT_PROGBITS_, split_blob.data, split_blob.size } };
+
+		elf_case("split .BTF without a base", write_elf(true, false, s, 1), EINVAL, NULL);
+	}
+	{
+		struct elf_sec s[] = { { ".BTF.base", SHT_PROGBITS_, junk, sizeof(junk) },
+				       { ".BTF", SHT_PROGBITS_, split_blob.data, split_blob.size } };
+
+		elf_case(".BTF.base of junk", write_elf(true, false, s, 2), EINVAL, NULL);
+	}
+	/* the ELF header alone: the section headers it points to are not there */
+	{
+		struct elf_sec s[] = { { ".BTF", SHT_PROGBITS_, tiny.data, tiny.size } };
+		char *path = write_elf(true, false, s, 1);
+
+		if (ASSERT_OK_PTR(path)) {
+			if (truncate(path, 64) == 0)
+				elf_case("truncated after the ELF header", path, ERRNO_LIBBPF_FORMAT,
+					 NULL);
+			else
+				free(path);
+		}
 	}
 }
 
@@ -764,6 +1036,7 @@ int main(int argc, char **argv)
 			test_parse_raw_files(small);
 			test_parse_elf_files(small);
 		}
+		test_parse_elf_built();
 		btf__free(small);
 	}
 	test_corpus();

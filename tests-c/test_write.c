@@ -199,6 +199,36 @@ static void test_add_errors(void)
 	btf__free(btf);
 }
 
+/* Values are range-checked against 32 bits, not the enum's size; a split's own member calls
+ * look at its own last type only; appending a split to itself. */
+static void test_add_more(void)
+{
+	struct btf *btf = btf__new_empty(), *base = fixture_small_base(), *split = NULL;
+
+	if (!ASSERT_OK_PTR(btf) || !ASSERT_OK_PTR(base))
+		goto out;
+	ASSERT_EQ(btf__add_enum(btf, "e1", 1), 1);
+	ASSERT_OK(btf__add_enum_value(btf, "WIDE", 300));
+	ASSERT_STREQ(btf_raw_text(btf, 1),
+		     "[1] ENUM 'e1' encoding=UNSIGNED size=1 vlen=1\n\t'WIDE' val=300");
+
+	split = btf__new_empty_split(base);
+	if (!ASSERT_OK_PTR(split))
+		goto out;
+	ASSERT_EQ(btf__add_typedef(split, "t", 3), 4);
+	ASSERT_EQ(btf__add_ptr(split, 4), 5);
+	ASSERT_EQ(btf__add_btf(split, split), 6);
+	VALIDATE_RAW(split, SMALL_BASE_TEXT,
+		     "[4] TYPEDEF 't' type_id=3",
+		     "[5] PTR '(anon)' type_id=4",
+		     "[6] TYPEDEF 't' type_id=3",
+		     "[7] PTR '(anon)' type_id=6");
+out:
+	btf__free(split);
+	btf__free(base);
+	btf__free(btf);
+}
+
 static void check_header(const void *raw, __u32 size)
 {
 	const struct btf_header *hdr = raw;
@@ -438,6 +468,7 @@ static void test_permute_base(void)
 	__u32 high[7] = { 0, 7, 2, 3, 4, 5, 6 };   /* beyond the last id */
 	__u32 zero[7] = { 0, 0, 2, 3, 4, 5, 6 };   /* to void */
 	__u32 ident[7] = { 0, 1, 2, 3, 4, 5, 6 };
+	__u32 longer[8] = { 0, 6, 5, 4, 3, 2, 1, 7 };
 	struct {
 		struct btf_permute_opts opts;
 		__u64 tail;
@@ -450,7 +481,19 @@ static void test_permute_base(void)
 
 	PERMUTE_FAILS(btf, bad0, 7, NULL, EINVAL);
 	PERMUTE_FAILS(btf, reverse, 6, NULL, EINVAL); /* count must be type_cnt */
-	PERMUTE_FAILS(btf, reverse, 8, NULL, EINVAL);
+	PERMUTE_FAILS(btf, longer, 8, NULL, EINVAL);
+	/* a count beyond the caller's array is refused before the map is read (valgrind and ASan
+	 * would report a read past this heap block) */
+	{
+		__u32 *exact = malloc(sizeof(reverse));
+
+		if (ASSERT_OK_PTR(exact)) {
+			memcpy(exact, reverse, sizeof(reverse));
+			PERMUTE_FAILS(btf, exact, 8, NULL, EINVAL);
+			PERMUTE_FAILS(btf, exact, 1000000, NULL, EINVAL);
+		}
+		free(exact);
+	}
 	PERMUTE_FAILS(btf, dup, 7, NULL, EINVAL);
 	PERMUTE_FAILS(btf, high, 7, NULL, EINVAL);
 	PERMUTE_FAILS(btf, zero, 7, NULL, EINVAL);
@@ -552,6 +595,7 @@ int main(int argc, char **argv)
 	harness_init(argc, argv);
 	test_strings();
 	test_add_errors();
+	test_add_more();
 	test_all_kinds();
 	test_add_type();
 	test_add_btf();

@@ -5,7 +5,7 @@
 use std::ffi::c_int;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use btf_core::Btf;
+use btf_core::{Btf, Endianness};
 
 /// The opaque `struct btf` of libbpf's API.
 #[allow(non_camel_case_types)]
@@ -19,7 +19,16 @@ pub struct btf {
     /// The kernel object fd after `btf__load_into_kernel`, or -1.
     pub(crate) fd: c_int,
     /// Bytes handed out by `btf__raw_data`: valid until the next modification.
-    raw: Mutex<Option<Box<[u8]>>>,
+    raw: Mutex<RawCache>,
+}
+
+/// The raw bytes `btf__raw_data` handed out, one buffer per byte order as libbpf keeps them: a
+/// modification drops both; a switch to native order drops the foreign-order one, a switch to the
+/// foreign order keeps the native one valid.
+#[derive(Debug, Default)]
+struct RawCache {
+    native: Option<Box<[u8]>>,
+    foreign: Option<Box<[u8]>>,
 }
 
 impl std::fmt::Debug for btf {
@@ -44,7 +53,7 @@ impl btf {
             base,
             owned_base: None,
             fd: -1,
-            raw: Mutex::new(None),
+            raw: Mutex::new(RawCache::default()),
         })
     }
 
@@ -67,30 +76,57 @@ impl btf {
 
     /// The core for modification; drops the cached raw bytes (libbpf invalidates them too).
     pub(crate) fn core_mut(&mut self) -> &mut Btf {
-        *self.raw_cache() = None;
+        self.drop_raw_cache();
         Arc::make_mut(&mut self.core)
+    }
+
+    /// The core for a change that leaves the raw bytes as they are (the pointer size): bytes
+    /// already handed out stay valid, as libbpf's do.
+    pub(crate) fn core_mut_keep_raw(&mut self) -> &mut Btf {
+        Arc::make_mut(&mut self.core)
+    }
+
+    /// Sets the byte order `btf__raw_data` writes. The content does not change, so bytes already
+    /// handed out in native order stay valid (libbpf's contract); foreign-order ones go when
+    /// switching back to native.
+    pub(crate) fn set_endianness(&mut self, endianness: Endianness) {
+        if endianness == Endianness::native() {
+            self.raw_cache().foreign = None;
+        }
+        self.core_mut_keep_raw().set_endianness(endianness);
     }
 
     pub(crate) fn base(&self) -> *const btf {
         self.base
     }
 
-    fn raw_cache(&self) -> MutexGuard<'_, Option<Box<[u8]>>> {
+    fn raw_cache(&self) -> MutexGuard<'_, RawCache> {
         self.raw
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Start and length of the raw bytes, built once until the next modification.
+    /// Start and length of the raw bytes in the object's byte order, built once until the next
+    /// modification.
     pub(crate) fn raw_data(&self) -> (*const u8, usize) {
+        let endianness = self.core.endianness();
         let mut cache = self.raw_cache();
-        let bytes =
-            cache.get_or_insert_with(|| self.core.raw_data().into_owned().into_boxed_slice());
+        let slot = if endianness == Endianness::native() {
+            &mut cache.native
+        } else {
+            &mut cache.foreign
+        };
+        let bytes = slot.get_or_insert_with(|| {
+            self.core
+                .raw_data_in(endianness)
+                .into_owned()
+                .into_boxed_slice()
+        });
         (bytes.as_ptr(), bytes.len())
     }
 
-    /// Forgets cached raw bytes (after an endianness change, which libbpf also honours at once).
+    /// Forgets every cached raw buffer, as libbpf does on any modification.
     pub(crate) fn drop_raw_cache(&self) {
-        *self.raw_cache() = None;
+        *self.raw_cache() = RawCache::default();
     }
 }

@@ -53,7 +53,13 @@ extern "C" {
 LIBBPF_API libbpf_print_fn_t libbpf_set_print(libbpf_print_fn_t fn_);
 
 /**
- * Writes a description of error `err` (either sign) into `buf`.
+ * Writes a description of error `err` (either sign) into `buf`, always NUL-terminated.
+ *
+ * Returns what libbpf returns: for an errno value, the XSI `strerror_r` result passed on as is
+ * (0, or a *positive* `EINVAL` for a number the C library does not know or `ERANGE` when `buf`
+ * is too small; `errno` untouched); for libbpf's own numbers (4000..=4013) 0, or -ERANGE when
+ * truncated; for anything else a message and -ENOENT (-ERANGE when truncated). Negative results
+ * also set `errno`; NULL `buf` or zero `size` is -EINVAL.
  *
  * # Safety
  * `buf` is NULL or has `size` writable bytes.

@@ -226,7 +226,7 @@ pub unsafe extern "C" fn btf__set_pointer_size(btf: *mut btf, ptr_sz: usize) -> 
         return fail_errno(EINVAL);
     };
     guard(-libc::EFAULT, || {
-        int_result(b.core_mut().set_pointer_size(size).map(|()| 0))
+        int_result(b.core_mut_keep_raw().set_pointer_size(size).map(|()| 0))
     })
 }
 
@@ -259,10 +259,9 @@ pub unsafe extern "C" fn btf__set_endianness(btf: *mut btf, endian: btf_endianne
         1 => Endianness::Big,
         _ => return fail_errno(EINVAL),
     };
-    b.drop_raw_cache();
-    // Changing only the output order is not a modification in libbpf: no copy-on-write here.
+    // Only the output order changes: not a modification in libbpf (see `btf::set_endianness`).
     guard(-libc::EFAULT, || {
-        b.core_mut().set_endianness(endianness);
+        b.set_endianness(endianness);
         0
     })
 }

@@ -612,7 +612,19 @@ pub unsafe extern "C" fn btf__permute(
     {
         return fail_errno(libc::EOPNOTSUPP);
     }
-    if id_map.is_null() {
+    // SAFETY: caller contract.
+    let (Some(b), false) = (unsafe { handle_ref(btf) }, id_map.is_null()) else {
+        return fail_errno(EINVAL);
+    };
+    // Like libbpf, check the count before reading the map, so that a wrong count never reads
+    // past the caller's array: base BTF maps every id from void on, split BTF its own types.
+    let core = b.core();
+    let expected = if core.base().is_some() {
+        core.nr_types()
+    } else {
+        core.type_cnt()
+    };
+    if id_map_cnt != expected {
         return fail_errno(EINVAL);
     }
     // SAFETY: `id_map_cnt` readable entries (caller contract).

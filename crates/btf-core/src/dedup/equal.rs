@@ -2,9 +2,9 @@
 //! kind's signature covers, referenced ids included where they are already canonical; "compatible"
 //! and "shallow" leave referenced ids out, for the type-graph walk to compare.
 //!
-//! Callers pass records whose `info` words are equal wherever element counts are read from `r1`
-//! alone (every comparison checks `info` first, except the ENUM forward-declaration case, which
-//! reads no elements).
+//! Every comparison checks the `info` words (kind and element count) before reading past the
+//! common header, so a candidate of another kind filed under a colliding signature — possibly a
+//! shorter record at the very end of the store — is never read out of bounds.
 
 use super::store::{ENUM, ENUM64, INFO, NAME, TYPEDEF, is_any_enum};
 use crate::raw;
@@ -26,10 +26,11 @@ pub(super) fn typedef(r1: &[u32], r2: &[u32]) -> bool {
     r1[NAME] == r2[NAME] && r1[INFO] == r2[INFO]
 }
 
-/// INT and DECL_TAG: the common words and the word after them.
+/// INT and DECL_TAG: the common words and the word after them. (The common words first: a
+/// candidate of another kind may be a shorter record, the last of all.)
 #[inline]
 pub(super) fn int_tag(r1: &[u32], r2: &[u32]) -> bool {
-    r1[..4] == r2[..4]
+    common(r1, r2) && r1[3] == r2[3]
 }
 
 /// ENUM / ENUM64 of the same kind with the same values, in order.
@@ -87,7 +88,7 @@ pub(super) fn struct_pass(r1: &[u32], r2: &[u32], kind: u32) -> bool {
 /// ARRAY with the same element type, index type and count.
 #[inline]
 pub(super) fn array(r1: &[u32], r2: &[u32]) -> bool {
-    r1[..6] == r2[..6]
+    common(r1, r2) && r1[3..6] == r2[3..6]
 }
 
 /// ARRAY with the same common words and count (types not compared).

@@ -23,9 +23,6 @@ use crate::raw;
 
 /// How far `identical` descends through STRUCT, UNION, ARRAY and FUNC_PROTO.
 const IDENTICAL_DEPTH: i32 = 16;
-/// Steps along one pair of reference chains after which `identical` gives up (libbpf would still
-/// be walking). Cycles are caught long before by the repeat check; this bounds the rest.
-const CHAIN_STEP_LIMIT: u64 = 1 << 28;
 
 /// The result of looking at one pair of the walk.
 enum Step {
@@ -153,8 +150,11 @@ impl Graph {
     fn identical_at(&self, mut id1: u32, mut id2: u32, depth: i32) -> bool {
         // Brent's cycle check on the pair walked along reference chains: a repeated pair means
         // libbpf would walk forever.
-        let (mut saved, mut power, mut run, mut steps) = ((id1, id2), 1u64, 0u64, 0u64);
+        let (mut saved, mut power, mut run) = ((id1, id2), 1u64, 0u64);
         loop {
+            if !self.spend_identical_step() {
+                return false;
+            }
             if depth <= 0 {
                 return false;
             }
@@ -173,9 +173,8 @@ impl Graph {
                         return false;
                     }
                     (id1, id2) = (r1[SIZE_TYPE], r2[SIZE_TYPE]);
-                    steps += 1;
                     run += 1;
-                    if (id1, id2) == saved || steps >= CHAIN_STEP_LIMIT {
+                    if (id1, id2) == saved {
                         self.endless.set(true);
                         return false;
                     }
@@ -212,6 +211,19 @@ impl Graph {
                 _ => false,
             };
         }
+    }
+
+    /// Takes one step of the run-wide budget of `identical` comparisons; `false` (and the input
+    /// flagged endless) once it is spent.
+    #[inline]
+    fn spend_identical_step(&self) -> bool {
+        let left = self.identical_budget.get();
+        if left == 0 {
+            self.endless.set(true);
+            return false;
+        }
+        self.identical_budget.set(left - 1);
+        true
     }
 
     /// After a successful walk: point FWDs at the STRUCT/UNION they met, and (unless the walk

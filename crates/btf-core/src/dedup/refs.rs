@@ -17,6 +17,9 @@ use super::store::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::raw;
 
+/// A record comparison.
+type Equal = fn(&[u32], &[u32]) -> bool;
+
 /// A reference type being settled and the next of its referenced ids to settle.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -123,7 +126,7 @@ impl Dedup {
     fn settle(&mut self, id: u32) -> u32 {
         let store = &self.g.store;
         let r = store.rec(id);
-        let (h, eq): (u64, fn(&[u32], &[u32]) -> bool) = match raw::info_kind(r[INFO]) {
+        let (h, eq): (u64, Equal) = match raw::info_kind(r[INFO]) {
             DECL_TAG => (hash::int_tag(r), equal::int_tag),
             ARRAY => (hash::array(r), equal::array),
             FUNC_PROTO => (hash::func_proto(r), equal::func_proto),
@@ -136,7 +139,7 @@ impl Dedup {
             .unwrap_or(id);
         self.g.map[id as usize] = new_id;
         if new_id == id {
-            self.table.add(h, id);
+            self.table.add(h, id, 0);
         }
         new_id
     }

@@ -43,6 +43,8 @@ pub(super) struct Store {
     words: Vec<u32>,
     /// Word offset of each record, by type id.
     offs: Vec<u32>,
+    /// Kind of each record, by type id (read often; kept apart from the records for locality).
+    kinds: Vec<u8>,
     /// First own type id.
     pub start_id: u32,
 }
@@ -90,12 +92,16 @@ impl Store {
         }
         words.extend_from_slice(&btf.types);
         word_off(words.len())?;
-        let store = Store {
+        let mut store = Store {
             words,
             offs,
+            kinds: Vec::new(),
             start_id: btf.start_id,
         };
         store.check(type_cnt)?;
+        store.kinds = (0..type_cnt)
+            .map(|id| raw::info_kind(store.info(id)) as u8)
+            .collect();
         Ok(store)
     }
 
@@ -154,7 +160,7 @@ impl Store {
 
     #[inline]
     pub(super) fn kind(&self, id: u32) -> u32 {
-        raw::info_kind(self.info(id))
+        u32::from(self.kinds[id as usize])
     }
 
     #[inline]

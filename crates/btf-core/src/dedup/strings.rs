@@ -59,10 +59,11 @@ pub(super) fn dedup_strings(btf: &Btf, store: &mut Store) -> Result<NewStrings> 
                     return Err(bad_offset(id, off));
                 };
                 let s = &tail[..len];
-                let found = btf.base.as_ref().and_then(|b| b.find_str(s));
+                let hash = hash32(s);
+                let found = btf.base.as_ref().and_then(|b| b.find_str_hashed(s, hash));
                 let new_off = match found {
                     Some(base_off) => base_off,
-                    None => start_off + index.intern_hashed(&mut bytes, s, hash32(s)),
+                    None => start_off + index.intern_hashed(&mut bytes, s, hash),
                 };
                 seen[local] = new_off;
                 new_off

@@ -53,7 +53,7 @@ impl Dedup {
         }
         self.g.map[id as usize] = new_id;
         if new_id == id {
-            self.table.add(h, id);
+            self.table.add(h, id, 0);
         }
         Ok(())
     }
