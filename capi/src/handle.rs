@@ -80,20 +80,15 @@ impl btf {
         Arc::make_mut(&mut self.core)
     }
 
-    /// The core for a change that leaves the raw bytes as they are (the pointer size): bytes
-    /// already handed out stay valid, as libbpf's do.
-    pub(crate) fn core_mut_keep_raw(&mut self) -> &mut Btf {
-        Arc::make_mut(&mut self.core)
-    }
-
     /// Sets the byte order `btf__raw_data` writes. The content does not change, so bytes already
     /// handed out in native order stay valid (libbpf's contract); foreign-order ones go when
     /// switching back to native.
-    pub(crate) fn set_endianness(&mut self, endianness: Endianness) {
+    pub(crate) fn set_endianness(&self, endianness: Endianness) {
         if endianness == Endianness::native() {
             self.raw_cache().foreign = None;
         }
-        self.core_mut_keep_raw().set_endianness(endianness);
+        // A setting, not content: changed in place, so splits sharing this core see it (libbpf).
+        self.core.set_endianness(endianness);
     }
 
     pub(crate) fn base(&self) -> *const btf {

@@ -226,7 +226,7 @@ pub unsafe extern "C" fn btf__set_pointer_size(btf: *mut btf, ptr_sz: usize) -> 
         return fail_errno(EINVAL);
     };
     guard(-libc::EFAULT, || {
-        int_result(b.core_mut_keep_raw().set_pointer_size(size).map(|()| 0))
+        int_result(b.core().set_pointer_size(size).map(|()| 0))
     })
 }
 

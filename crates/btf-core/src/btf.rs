@@ -7,7 +7,7 @@
 //! mutated. (libbpf leaves this to the caller; C callers of btf-capi still free in any order.)
 
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::index::NameIndex;
@@ -31,6 +31,29 @@ impl Flag {
 impl Clone for Flag {
     fn clone(&self) -> Self {
         Flag(AtomicBool::new(self.get()))
+    }
+}
+
+/// An output setting (pointer size, byte order) changeable through `&self`: settings are not
+/// content, and a change on a shared base is seen by its splits, as in libbpf. 0 means unset.
+#[derive(Debug, Default)]
+pub(crate) struct Setting(AtomicU32);
+
+impl Setting {
+    pub(crate) fn new(value: u32) -> Self {
+        Setting(AtomicU32::new(value))
+    }
+    pub(crate) fn set(&self, value: u32) {
+        self.0.store(value, Ordering::Relaxed);
+    }
+    pub(crate) fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Clone for Setting {
+    fn clone(&self) -> Self {
+        Setting::new(self.get())
     }
 }
 
@@ -76,9 +99,10 @@ pub struct Btf {
     pub(crate) layout: Vec<KindLayout>,
     pub(crate) start_id: u32,
     pub(crate) start_str_off: u32,
-    pub(crate) endianness: Endianness,
+    /// Byte order of the input, then whatever `set_endianness` chose (0 little, 1 big).
+    pub(crate) endianness: Setting,
     /// Set from the ELF class or by the caller; otherwise guessed.
-    pub(crate) explicit_pointer_size: Option<u32>,
+    pub(crate) explicit_pointer_size: Setting,
     pub(crate) guessed_pointer_size: OnceLock<Option<u32>>,
     pub(crate) names: OnceLock<NameIndex>,
     /// Interning index of own strings, built on first string lookup or addition.
@@ -113,8 +137,8 @@ impl Btf {
             layout: Vec::new(),
             start_id,
             start_str_off,
-            endianness,
-            explicit_pointer_size: None,
+            endianness: Setting::new(endianness as u32),
+            explicit_pointer_size: Setting::default(),
             guessed_pointer_size: OnceLock::new(),
             names: OnceLock::new(),
             str_index: OnceLock::new(),
@@ -148,7 +172,11 @@ impl Btf {
     }
     /// Byte order of the data this BTF was read from (`btf__endianness`).
     pub fn endianness(&self) -> Endianness {
-        self.endianness
+        if self.endianness.get() == Endianness::Big as u32 {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        }
     }
     /// Own string section bytes.
     pub fn strings_section(&self) -> &[u8] {

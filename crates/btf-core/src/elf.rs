@@ -103,12 +103,12 @@ pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>) -> Result<ElfBtf> {
         }
         (None, base) => base,
     };
-    let mut btf = match base {
+    let btf = match base {
         Some(b) => Btf::from_bytes_split(btf_bytes, b),
         None => Btf::from_bytes(btf_bytes),
     }
     .map_err(|e| e.context(BTF_SECTION))?;
-    btf.explicit_pointer_size = Some(secs.pointer_size);
+    btf.explicit_pointer_size.set(secs.pointer_size);
     Ok(ElfBtf {
         btf,
         ext: secs.ext.map(<[u8]>::to_vec),

@@ -69,8 +69,9 @@ impl Btf {
     /// Pointer size in bytes: set explicitly, or guessed from an INT named like `long` of size 4 or 8
     /// (base first); `None` when it cannot be told (`btf__pointer_size` returns 0).
     pub fn pointer_size(&self) -> Option<u32> {
-        if let Some(sz) = self.explicit_pointer_size {
-            return Some(sz);
+        match self.explicit_pointer_size.get() {
+            0 => {}
+            sz => return Some(sz),
         }
         *self.guessed_pointer_size.get_or_init(|| {
             if let Some(sz) = self.base.as_ref().and_then(|b| b.pointer_size()) {
@@ -84,11 +85,11 @@ impl Btf {
     }
 
     /// Sets the pointer size (`btf__set_pointer_size`): only 4 and 8 are accepted.
-    pub fn set_pointer_size(&mut self, size: u32) -> Result<()> {
+    pub fn set_pointer_size(&self, size: u32) -> Result<()> {
         if size != 4 && size != 8 {
             return Err(Error::invalid(format!("pointer size {size} is not 4 or 8")));
         }
-        self.explicit_pointer_size = Some(size);
+        self.explicit_pointer_size.set(size);
         Ok(())
     }
 

@@ -17,7 +17,7 @@ fn put_u32(out: &mut Vec<u8>, v: u32, endian: Endianness) {
 impl Btf {
     /// The raw BTF bytes of this object in its byte order (see [`Btf::set_endianness`]).
     pub fn raw_data(&self) -> Cow<'_, [u8]> {
-        self.raw_data_in(self.endianness)
+        self.raw_data_in(self.endianness())
     }
 
     /// The raw BTF bytes in `endian` order (the kernel takes native order).

@@ -325,7 +325,7 @@ fn pointer_size_guess_and_override() {
     let n = raw.str("long int");
     raw.push(&[n, info(1, false, 0), 4, (1 << 24) | 32])
         .push(&[0, info(2, false, 0), 1]);
-    let mut btf = Btf::from_bytes(&raw.le()).unwrap();
+    let btf = Btf::from_bytes(&raw.le()).unwrap();
     assert_eq!(btf.pointer_size(), Some(4));
     assert_eq!(btf.resolve_size(2).unwrap(), 4);
     assert!(btf.set_pointer_size(5).is_err());

@@ -67,7 +67,9 @@ impl Btf {
     }
 
     fn new_empty_over(base: Option<Arc<Btf>>) -> Btf {
-        let endianness = base.as_ref().map_or(Endianness::native(), |b| b.endianness);
+        let endianness = base
+            .as_ref()
+            .map_or(Endianness::native(), |b| b.endianness());
         let split = base.is_some();
         let header = Header {
             magic: raw::BTF_MAGIC,
@@ -80,7 +82,8 @@ impl Btf {
         if !split {
             btf.strings.push(0);
         }
-        btf.explicit_pointer_size = Some(std::mem::size_of::<usize>() as u32);
+        btf.explicit_pointer_size
+            .set(std::mem::size_of::<usize>() as u32);
         btf.modified.set();
         btf
     }
@@ -93,8 +96,8 @@ impl Btf {
     }
 
     /// Sets the byte order `raw_data` writes (`btf__set_endianness`).
-    pub fn set_endianness(&mut self, endianness: Endianness) {
-        self.endianness = endianness;
+    pub fn set_endianness(&self, endianness: Endianness) {
+        self.endianness.set(endianness as u32);
     }
 
     /// Logical offset of string `s`, base chain first (`btf__find_str`); `None` where libbpf

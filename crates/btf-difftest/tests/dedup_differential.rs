@@ -808,13 +808,13 @@ fn unusual_layouts_and_byte_order() {
     ] {
         check(name, None, &data);
     }
-    let mut big = Btf::from_bytes(&plain).expect("parses");
+    let big = Btf::from_bytes(&plain).expect("parses");
     big.set_endianness(btf_core::Endianness::Big);
     let big = big.raw_data().into_owned();
     let (_, t) = check("big-endian", None, &big);
     assert_eq!(t.raw[..2], 0xeb9fu16.to_be_bytes());
     let base = kernel_like_base();
-    let mut b = Btf::from_bytes(&base.bytes()).expect("base parses");
+    let b = Btf::from_bytes(&base.bytes()).expect("base parses");
     b.set_endianness(btf_core::Endianness::Big);
     let big_base = b.raw_data().into_owned();
     let b = Arc::new(Btf::from_bytes(&big_base).expect("big base parses"));
@@ -822,7 +822,7 @@ fn unusual_layouts_and_byte_order() {
     let int = s.int("int", 4, true);
     s.ptr(int);
     s.int("wide", 16, false);
-    let mut split = Btf::from_bytes_split(&s.bytes(), Arc::clone(&b)).expect("split parses");
+    let split = Btf::from_bytes_split(&s.bytes(), Arc::clone(&b)).expect("split parses");
     split.set_endianness(btf_core::Endianness::Big);
     check("big-endian split", Some(&big_base), &split.raw_data());
 }

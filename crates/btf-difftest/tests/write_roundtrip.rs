@@ -130,7 +130,7 @@ fn roundtrip_one(
     theirs: &mut LibbpfBtfMut,
 ) -> Vec<String> {
     let mut diffs = Vec::new();
-    let mut ours = match parse(input) {
+    let ours = match parse(input) {
         Ok(b) => b,
         Err(e) => return vec![format!("{label}: btf-core rejects the input: {e}")],
     };
@@ -165,7 +165,7 @@ fn roundtrip_one(
         input,
     );
     match parse(&big) {
-        Ok(mut again) => {
+        Ok(again) => {
             if again.endianness() != Endianness::Big {
                 diffs.push(format!(
                     "{label}: big-endian bytes parse as {:?}",
@@ -835,7 +835,7 @@ fn native_raw_data_after_big_endian() {
     libbpf::quiet();
     let canonical = read(&dir.join("pahole/small.btf"));
     let input = relayout(&canonical, &[], Layout::Trailing, LE);
-    let mut ours = Btf::from_bytes(&input).unwrap();
+    let ours = Btf::from_bytes(&input).unwrap();
     let mut theirs = LibbpfBtfMut::from_bytes(&input).unwrap();
     ours.set_endianness(Endianness::Big);
     assert_eq!(theirs.set_endianness(BE), 0);

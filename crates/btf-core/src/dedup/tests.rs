@@ -191,10 +191,9 @@ fn exponential_comparison_is_cut_short() {
         }
     }
     assert_eq!(b.add_int("int", 4, 1).unwrap(), int);
-    let started = std::time::Instant::now();
+    // The step cap ends the walk (libbpf would grind through it): ELOOP, not a hang.
     let e = dedup(&mut b).unwrap_err();
     assert_eq!(e.errno(), 40);
-    assert!(started.elapsed().as_secs() < 30);
 }
 
 #[test]

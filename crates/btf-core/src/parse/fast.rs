@@ -180,20 +180,79 @@ fn walk(bytes: &[u8], endian: Endianness) -> Option<Walk> {
     (pos == total).then_some(Walk { offs, kinds })
 }
 
-/// Converts the types, copies the strings and walks the records; the walk runs beside the copies
-/// on large inputs.
+/// `walk` and `check_range` fused into one pass over converted words: the whole fast path on one
+/// core, for inputs too small to split (and the walk of large ones when no second core helps).
+fn walk_and_check(words: &[u32]) -> Option<(Walk, u32, u32)> {
+    let total = words.len();
+    let mut offs = Vec::with_capacity(total / 6);
+    let mut kinds = Vec::with_capacity(total / 6);
+    let (mut max_str, mut max_id) = (0u32, 0u32);
+    let mut pos = 0usize;
+    while pos + 3 <= total {
+        let info = words[pos + 1];
+        let kind = raw::info_kind(info);
+        if SIZED >> kind & 1 == 0 {
+            return None;
+        }
+        let fixed = ((FIXED_BITS >> (2 * kind)) & 3) as usize;
+        let per = ((PER_BITS >> (2 * kind)) & 3) as usize;
+        let end = pos + 3 + fixed + per * raw::info_vlen(info) as usize;
+        if end > total {
+            return None;
+        }
+        let rec = &words[pos..end];
+        let s = &SHAPES[kind as usize];
+        max_str = max_str.max(rec[0]);
+        max_id = max_id.max(rec[2] & s.hdr_id);
+        if fixed == 3 {
+            max_id = max_id
+                .max(rec[3] & s.fixed_id[0])
+                .max(rec[4] & s.fixed_id[1]);
+        }
+        if per != 0 {
+            for e in rec[3 + fixed..].chunks_exact(per) {
+                max_str = max_str.max(e[0] & s.e0_str);
+                max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
+            }
+        }
+        offs.push(pos as u32);
+        kinds.push(kind as u8);
+        pos = end;
+    }
+    (pos == total).then_some((Walk { offs, kinds }, max_str, max_id))
+}
+
+/// What the fast path learned: record boundaries and kinds, and — when the walk and the bounds
+/// checks ran fused — the largest string offset and type id referenced.
+pub(super) struct Fast {
+    pub walk: Walk,
+    pub bounds: Option<(u32, u32)>,
+}
+
+/// Converts the types, copies the strings and walks the records. Large inputs walk the raw bytes
+/// on one core while the other copies; small ones copy, then walk and check in one fused pass.
 pub(super) fn parse_types(
     type_bytes: &[u8],
     strings: &[u8],
     endian: Endianness,
-) -> (Vec<u32>, Vec<u8>, Option<Walk>) {
+) -> (Vec<u32>, Vec<u8>, Option<Fast>) {
     let copy = || (super::to_words(type_bytes, endian), strings.to_vec());
     if type_bytes.len() + strings.len() >= PARALLEL_BYTES {
         let (walked, (words, strs)) = rayon::join(|| walk(type_bytes, endian), copy);
-        (words, strs, walked)
+        (words, strs, walked.map(|walk| Fast { walk, bounds: None }))
     } else {
         let (words, strs) = copy();
-        (words, strs, walk(type_bytes, endian))
+        // A section that is not whole words has trailing bytes: the detailed path reports them.
+        let whole_words = type_bytes.len() % 4 == 0;
+        let fast =
+            whole_words
+                .then(|| walk_and_check(&words))
+                .flatten()
+                .map(|(walk, max_str, max_id)| Fast {
+                    walk,
+                    bounds: Some((max_str, max_id)),
+                });
+        (words, strs, fast)
     }
 }
 
@@ -201,14 +260,12 @@ pub(super) fn parse_types(
 /// among them refers to a FUNC_PROTO.
 fn check_range(btf: &Btf, kinds: &[u8], range: Range<usize>) -> (u32, u32, bool) {
     let (words, offs) = (&btf.types, &btf.type_offs);
-    let (mut max_str, mut max_id, mut funcs_ok) = (0u32, 0u32, true);
-    let start = btf.start_id;
+    let (mut max_str, mut max_id, mut funcs) = (0u32, 0u32, true);
     for i in range {
-        let kind = kinds[i];
         let at = offs[i] as usize;
         let end = offs.get(i + 1).map_or(words.len(), |&e| e as usize);
         let rec = &words[at..end];
-        let s = &SHAPES[kind as usize];
+        let s = &SHAPES[kinds[i] as usize];
         max_str = max_str.max(rec[0]);
         max_id = max_id.max(rec[2] & s.hdr_id);
         if s.fixed == 3 {
@@ -222,30 +279,45 @@ fn check_range(btf: &Btf, kinds: &[u8], range: Range<usize>) -> (u32, u32, bool)
                 max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
             }
         }
-        if kind == Kind::Func as u8 {
-            let target = rec[2];
-            let target_kind = if target >= start {
-                kinds.get((target - start) as usize).map(|&k| u32::from(k))
-            } else {
-                btf.type_by_id(target).map(|t| t.kind_raw())
-            };
-            funcs_ok &= target_kind == Some(Kind::FuncProto as u32);
+        if kinds[i] == Kind::Func as u8 {
+            funcs &= refers_to_proto(btf, kinds, rec[2]);
         }
     }
-    (max_str, max_id, funcs_ok)
+    (max_str, max_id, funcs)
 }
 
-/// Whether libbpf's sanity check passes for `btf`, whose records `kinds` describes.
-pub(super) fn checks_pass(btf: &Btf, kinds: &[u8]) -> bool {
-    let n = kinds.len();
-    let (max_str, max_id, funcs_ok) = if btf.types.len() * 4 >= PARALLEL_BYTES {
-        let (a, b) = rayon::join(
-            || check_range(btf, kinds, 0..n / 2),
-            || check_range(btf, kinds, n / 2..n),
-        );
-        (a.0.max(b.0), a.1.max(b.1), a.2 && b.2)
+/// Whether type id `target` (of a FUNC) is a FUNC_PROTO.
+fn refers_to_proto(btf: &Btf, kinds: &[u8], target: u32) -> bool {
+    let target_kind = if target >= btf.start_id {
+        kinds
+            .get((target - btf.start_id) as usize)
+            .map(|&k| u32::from(k))
     } else {
-        check_range(btf, kinds, 0..n)
+        btf.type_by_id(target).map(|t| t.kind_raw())
     };
-    funcs_ok && max_str < btf.str_end() && max_id < btf.type_cnt()
+    target_kind == Some(Kind::FuncProto as u32)
+}
+
+/// Whether libbpf's sanity check passes for `btf`, whose records `kinds` describes; `bounds` are
+/// the fused walk's results, else the checks run here in two parallel halves.
+pub(super) fn checks_pass(btf: &Btf, kinds: &[u8], bounds: Option<(u32, u32)>) -> bool {
+    let n = kinds.len();
+    let (max_str, max_id, funcs) = match bounds {
+        Some((max_str, max_id)) => {
+            let funcs = kinds
+                .iter()
+                .zip(&btf.type_offs)
+                .filter(|&(&k, _)| k == Kind::Func as u8)
+                .all(|(_, &at)| refers_to_proto(btf, kinds, btf.types[at as usize + 2]));
+            (max_str, max_id, funcs)
+        }
+        None => {
+            let (a, b) = rayon::join(
+                || check_range(btf, kinds, 0..n / 2),
+                || check_range(btf, kinds, n / 2..n),
+            );
+            (a.0.max(b.0), a.1.max(b.1), a.2 && b.2)
+        }
+    };
+    max_str < btf.str_end() && max_id < btf.type_cnt() && funcs
 }

@@ -402,10 +402,13 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
     let (words, own_strings, fast) = fast::parse_types(type_bytes, strings, endian);
     btf.strings = own_strings;
     let checked = match fast {
-        Some(fast::Walk { offs, kinds }) => {
+        Some(fast::Fast {
+            walk: fast::Walk { offs, kinds },
+            bounds,
+        }) => {
             btf.type_offs = offs;
             btf.types = words;
-            fast::checks_pass(&btf, &kinds)
+            fast::checks_pass(&btf, &kinds, bounds)
         }
         None => {
             btf.type_offs = index_types(&words, header.type_len, &source, btf.start_id, types_at)?;
