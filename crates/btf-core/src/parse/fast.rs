@@ -133,6 +133,40 @@ const fn pack(fixed: bool) -> u64 {
     bits
 }
 
+/// Kind and end (in words) of the record whose header starts at word `pos`, if this path sizes
+/// its kind and it fits in `total` words.
+#[inline]
+fn record_end(info: u32, pos: usize, total: usize) -> Option<(u32, usize)> {
+    let kind = raw::info_kind(info);
+    if SIZED >> kind & 1 == 0 {
+        return None;
+    }
+    let fixed = ((FIXED_BITS >> (2 * kind)) & 3) as usize;
+    let per = ((PER_BITS >> (2 * kind)) & 3) as usize;
+    let end = pos + 3 + fixed + per * raw::info_vlen(info) as usize;
+    (end <= total).then_some((kind, end))
+}
+
+/// `bounds` (largest string offset, largest type id) folded over record `rec` of kind `kind`.
+#[inline]
+fn fold_bounds(rec: &[u32], kind: u32, (mut max_str, mut max_id): (u32, u32)) -> (u32, u32) {
+    let s = &SHAPES[kind as usize];
+    max_str = max_str.max(rec[0]);
+    max_id = max_id.max(rec[2] & s.hdr_id);
+    if s.fixed == 3 {
+        max_id = max_id
+            .max(rec[3] & s.fixed_id[0])
+            .max(rec[4] & s.fixed_id[1]);
+    }
+    if s.per != 0 {
+        for e in rec[3 + s.fixed as usize..].chunks_exact(s.per as usize) {
+            max_str = max_str.max(e[0] & s.e0_str);
+            max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
+        }
+    }
+    (max_str, max_id)
+}
+
 /// Where each record starts (in words) and its kind.
 pub(super) struct Walk {
     pub offs: Vec<u32>,
@@ -162,17 +196,7 @@ fn walk(bytes: &[u8], endian: Endianness) -> Option<Walk> {
     let mut kinds = Vec::with_capacity(total / 6);
     let mut pos = 0usize;
     while pos + 3 <= total {
-        let info = word(pos + 1);
-        let kind = raw::info_kind(info);
-        if SIZED >> kind & 1 == 0 {
-            return None;
-        }
-        let fixed = ((FIXED_BITS >> (2 * kind)) & 3) as usize;
-        let per = ((PER_BITS >> (2 * kind)) & 3) as usize;
-        let end = pos + 3 + fixed + per * raw::info_vlen(info) as usize;
-        if end > total {
-            return None;
-        }
+        let (kind, end) = record_end(word(pos + 1), pos, total)?;
         offs.push(pos as u32);
         kinds.push(kind as u8);
         pos = end;
@@ -186,40 +210,16 @@ fn walk_and_check(words: &[u32]) -> Option<(Walk, u32, u32)> {
     let total = words.len();
     let mut offs = Vec::with_capacity(total / 6);
     let mut kinds = Vec::with_capacity(total / 6);
-    let (mut max_str, mut max_id) = (0u32, 0u32);
+    let mut bounds = (0u32, 0u32);
     let mut pos = 0usize;
     while pos + 3 <= total {
-        let info = words[pos + 1];
-        let kind = raw::info_kind(info);
-        if SIZED >> kind & 1 == 0 {
-            return None;
-        }
-        let fixed = ((FIXED_BITS >> (2 * kind)) & 3) as usize;
-        let per = ((PER_BITS >> (2 * kind)) & 3) as usize;
-        let end = pos + 3 + fixed + per * raw::info_vlen(info) as usize;
-        if end > total {
-            return None;
-        }
-        let rec = &words[pos..end];
-        let s = &SHAPES[kind as usize];
-        max_str = max_str.max(rec[0]);
-        max_id = max_id.max(rec[2] & s.hdr_id);
-        if fixed == 3 {
-            max_id = max_id
-                .max(rec[3] & s.fixed_id[0])
-                .max(rec[4] & s.fixed_id[1]);
-        }
-        if per != 0 {
-            for e in rec[3 + fixed..].chunks_exact(per) {
-                max_str = max_str.max(e[0] & s.e0_str);
-                max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
-            }
-        }
+        let (kind, end) = record_end(words[pos + 1], pos, total)?;
+        bounds = fold_bounds(&words[pos..end], kind, bounds);
         offs.push(pos as u32);
         kinds.push(kind as u8);
         pos = end;
     }
-    (pos == total).then_some((Walk { offs, kinds }, max_str, max_id))
+    (pos == total).then_some((Walk { offs, kinds }, bounds.0, bounds.1))
 }
 
 /// What the fast path learned: record boundaries and kinds, and — when the walk and the bounds
@@ -260,30 +260,17 @@ pub(super) fn parse_types(
 /// among them refers to a FUNC_PROTO.
 fn check_range(btf: &Btf, kinds: &[u8], range: Range<usize>) -> (u32, u32, bool) {
     let (words, offs) = (&btf.types, &btf.type_offs);
-    let (mut max_str, mut max_id, mut funcs) = (0u32, 0u32, true);
+    let (mut bounds, mut funcs) = ((0u32, 0u32), true);
     for i in range {
         let at = offs[i] as usize;
         let end = offs.get(i + 1).map_or(words.len(), |&e| e as usize);
         let rec = &words[at..end];
-        let s = &SHAPES[kinds[i] as usize];
-        max_str = max_str.max(rec[0]);
-        max_id = max_id.max(rec[2] & s.hdr_id);
-        if s.fixed == 3 {
-            max_id = max_id
-                .max(rec[3] & s.fixed_id[0])
-                .max(rec[4] & s.fixed_id[1]);
-        }
-        if s.per != 0 {
-            for e in rec[3 + s.fixed as usize..].chunks_exact(s.per as usize) {
-                max_str = max_str.max(e[0] & s.e0_str);
-                max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
-            }
-        }
+        bounds = fold_bounds(rec, u32::from(kinds[i]), bounds);
         if kinds[i] == Kind::Func as u8 {
             funcs &= refers_to_proto(btf, kinds, rec[2]);
         }
     }
-    (max_str, max_id, funcs)
+    (bounds.0, bounds.1, funcs)
 }
 
 /// Whether type id `target` (of a FUNC) is a FUNC_PROTO.
