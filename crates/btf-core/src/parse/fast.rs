@@ -158,11 +158,16 @@ fn fold_bounds(rec: &[u32], kind: u32, (mut max_str, mut max_id): (u32, u32)) ->
             .max(rec[3] & s.fixed_id[0])
             .max(rec[4] & s.fixed_id[1]);
     }
-    if s.per != 0 {
-        for e in rec[3 + s.fixed as usize..].chunks_exact(s.per as usize) {
-            max_str = max_str.max(e[0] & s.e0_str);
-            max_id = max_id.max(e[0] & s.e0_id).max(e[1] & s.e1_id);
-        }
+    // Element strides are 2 or 3 words; a constant stride per loop lets each be unrolled.
+    let elems = &rec[3 + s.fixed as usize..];
+    let mut fold = |e0: u32, e1: u32| {
+        max_str = max_str.max(e0 & s.e0_str);
+        max_id = max_id.max(e0 & s.e0_id).max(e1 & s.e1_id);
+    };
+    match s.per {
+        2 => elems.chunks_exact(2).for_each(|e| fold(e[0], e[1])),
+        3 => elems.chunks_exact(3).for_each(|e| fold(e[0], e[1])),
+        _ => {}
     }
     (max_str, max_id)
 }
@@ -176,27 +181,28 @@ pub(super) struct Walk {
 /// Sizes every record, reading only header words from the raw bytes. `None` on anything the
 /// detailed path must look at: an UNKN or unknown kind, an overrun, trailing bytes.
 fn walk(bytes: &[u8], endian: Endianness) -> Option<Walk> {
+    match endian {
+        Endianness::Little => walk_words(bytes, u32::from_le_bytes),
+        Endianness::Big => walk_words(bytes, u32::from_be_bytes),
+    }
+}
+
+/// [`walk`] for one byte order: `decode` is monomorphised, so each record costs one bounds check
+/// and one load.
+fn walk_words(bytes: &[u8], decode: impl Fn([u8; 4]) -> u32) -> Option<Walk> {
     if bytes.len() % 4 != 0 {
         return None;
     }
     let total = bytes.len() / 4;
     let word = |i: usize| {
-        let b = [
-            bytes[4 * i],
-            bytes[4 * i + 1],
-            bytes[4 * i + 2],
-            bytes[4 * i + 3],
-        ];
-        match endian {
-            Endianness::Little => u32::from_le_bytes(b),
-            Endianness::Big => u32::from_be_bytes(b),
-        }
+        let b: [u8; 4] = bytes.get(4 * i..4 * i + 4)?.try_into().ok()?;
+        Some(decode(b))
     };
     let mut offs = Vec::with_capacity(total / 6);
     let mut kinds = Vec::with_capacity(total / 6);
     let mut pos = 0usize;
     while pos + 3 <= total {
-        let (kind, end) = record_end(word(pos + 1), pos, total)?;
+        let (kind, end) = record_end(word(pos + 1)?, pos, total)?;
         offs.push(pos as u32);
         kinds.push(kind as u8);
         pos = end;
