@@ -126,6 +126,14 @@ LIBBPF_API int btf__permute(struct btf *btf, __u32 *id_map, __u32 id_map_cnt,
 			    const struct btf_permute_opts *opts);
 struct btf_dedup_opts; /* defined by btf.h once btf__dedup is there */
 LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
+LIBBPF_API int btf__distill_base(const struct btf *src_btf, struct btf **new_base_btf,
+				 struct btf **new_split_btf);
+LIBBPF_API int btf__relocate(struct btf *btf, const struct btf *base_btf);
+
+/* ---- libbtf's own extensions (node LIBBTF_0.1.0) ------------------------------------------- */
+
+/* The btf__parse_opts proposed for libbpf 1.5.0 (v2-v4 of "bpf: support resilient split BTF"). */
+LIBBPF_API struct btf *btf__parse_opts(const char *path, struct btf_parse_opts *opts);
 
 /* ---- btf.h: constants, enums, options structs ------------------------------------------------ */
 
@@ -147,6 +155,13 @@ _Static_assert(offsetof(struct btf_dedup_opts, btf_ext) == sizeof(void *), "btf_
 _Static_assert(offsetof(struct btf_dedup_opts, btf_dedup_opts__last_field) == 2 * sizeof(void *),
 	       "btf_dedup_opts.force_collisions");
 #endif
+
+_Static_assert(sizeof(struct btf_parse_opts) == 4 * sizeof(void *), "btf_parse_opts size");
+_Static_assert(offsetof(struct btf_parse_opts, base_btf) == sizeof(void *), "btf_parse_opts.base_btf");
+_Static_assert(offsetof(struct btf_parse_opts, btf_ext) == 2 * sizeof(void *),
+	       "btf_parse_opts.btf_ext");
+_Static_assert(offsetof(struct btf_parse_opts, btf_parse_opts__last_field) == 3 * sizeof(void *),
+	       "btf_parse_opts.btf_sec");
 
 static const char *const section_names[] = { BTF_ELF_SEC, BTF_EXT_ELF_SEC, BTF_BASE_ELF_SEC,
 					      MAPS_ELF_SEC };

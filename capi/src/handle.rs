@@ -14,7 +14,9 @@ pub struct btf {
     core: Arc<Btf>,
     /// What `btf__base_btf` returns: the caller's base handle, or `owned_base`.
     base: *const btf,
-    /// A distilled base read from `.BTF.base`, freed with this handle.
+    /// A distilled base read from `.BTF.base`, freed with this handle. After `btf__relocate` it is
+    /// no longer `base` (libbpf then stops owning it, and leaks it), but it stays alive here until
+    /// this handle is freed: the caller may still hold the pointer `btf__base_btf` returned.
     owned_base: Option<Box<btf>>,
     /// The kernel object fd after `btf__load_into_kernel`, or -1.
     pub(crate) fd: c_int,
@@ -93,6 +95,19 @@ impl btf {
 
     pub(crate) fn base(&self) -> *const btf {
         self.base
+    }
+
+    /// Relocates this split BTF onto `base_handle` (a live handle whose core is `base_core`): on
+    /// success `base()` is `base_handle`. A distilled base this handle owns is kept, unused, until
+    /// the handle is freed (see `owned_base`).
+    pub(crate) fn relocate(
+        &mut self,
+        base_handle: *const btf,
+        base_core: Arc<Btf>,
+    ) -> btf_core::Result<()> {
+        self.core_mut().relocate(base_core)?;
+        self.base = base_handle;
+        Ok(())
     }
 
     fn raw_cache(&self) -> MutexGuard<'_, RawCache> {

@@ -52,6 +52,31 @@ struct btf;
 struct btf_ext;
 
 /**
+ * Options of `btf__parse_opts` (`struct btf_parse_opts`), as proposed for libbpf 1.5.0 and never
+ * merged there (libbtf's own extension).
+ */
+struct btf_parse_opts {
+    /**
+     * `sizeof(struct btf_parse_opts)`, set by the caller (`LIBBPF_OPTS` does it).
+     */
+    size_t sz;
+    /**
+     * The base to parse split BTF over, or NULL; must outlive the result.
+     */
+    struct btf *base_btf;
+    /**
+     * If not NULL, set to NULL: `.BTF.ext` is not read yet.
+     */
+    struct btf_ext **btf_ext;
+    /**
+     * NULL: raw BTF, or the `.BTF` of an ELF file (over its `.BTF.base` when present), as
+     * `btf__parse_split`. Else the ELF section of that name: `.BTF` as `btf__parse_elf_split`,
+     * any other (e.g. `.BTF.base`) read alone, with no `.BTF.base` handling.
+     */
+    const char *btf_sec;
+};
+
+/**
  * Options of `btf__permute` (`struct btf_permute_opts`).
  */
 struct btf_permute_opts {
@@ -173,6 +198,54 @@ LIBBPF_API struct btf *btf__parse_raw(const char *path);
  * `path` is a C string; `base_btf` is NULL or a live handle that outlives the result.
  */
 LIBBPF_API struct btf *btf__parse_raw_split(const char *path, struct btf *base_btf);
+
+/**
+ * Parses BTF from `path` as `opts` says (NULL opts: as `btf__parse`). A libbtf extension: the
+ * `btf__parse_opts` proposed for libbpf 1.5.0. `opts` follows libbpf's `OPTS_VALID` rules (a
+ * larger struct only with zeros past `btf_sec`): else NULL with errno EINVAL. Returns NULL with
+ * errno set on error (ENODATA when the ELF has no section `btf_sec`).
+ *
+ * # Safety
+ * `path` is a C string; `opts` is NULL or readable for `opts->sz` bytes, its `base_btf` NULL or a
+ * live handle that outlives the result, its `btf_ext` NULL or writable, its `btf_sec` NULL or a C
+ * string.
+ */
+LIBBPF_API struct btf *btf__parse_opts(const char *path, struct btf_parse_opts *opts);
+
+/**
+ * Splits `src_btf` (split BTF) into a new minimal base holding only what it needs of its base, and
+ * a new split BTF over that base describing the same types, for a later `btf__relocate` onto
+ * another build of the original base. On success `*new_base_btf` and `*new_split_btf` are two new
+ * objects; `btf__base_btf(*new_split_btf)` is `*new_base_btf`. The caller frees both, the split
+ * first or last (the split does not own its base, as in libbpf). Returns 0, or a negative errno
+ * (-EINVAL when an argument is NULL, `src_btf` is not split BTF, or it references a base FUNC,
+ * VAR, DATASEC or DECL_TAG), with the out-parameters untouched.
+ *
+ * # Safety
+ * `src_btf` is NULL or a live handle; `new_base_btf` and `new_split_btf` are NULL or writable.
+ */
+LIBBPF_API
+int btf__distill_base(const struct btf *src_btf,
+                      struct btf **new_base_btf,
+                      struct btf **new_split_btf);
+
+/**
+ * Relocates split BTF `btf`, split over a distilled base (from `btf__distill_base` or a module's
+ * `.BTF.base`), onto `base_btf`, a full build of the original base: its types and strings are
+ * renumbered in place. On success `btf__base_btf(btf)` is `base_btf`, which must outlive `btf`.
+ * Returns 0 or a negative errno (-EINVAL for a NULL argument, BTF that is not split, `base_btf`
+ * being the current base, or a distilled type with no or several matches; -ENOENT for an unmapped
+ * distilled string).
+ *
+ * When `btf` owned its distilled base (parsed from an ELF file with `.BTF.base`), libbpf stops
+ * owning that base here and never frees it; libbtf keeps it alive, unused, until `btf` is freed,
+ * so a pointer the caller got from `btf__base_btf` before relocating stays valid until then.
+ *
+ * # Safety
+ * `btf` is NULL or a live handle not aliased elsewhere during the call; `base_btf` is NULL or a
+ * live handle.
+ */
+LIBBPF_API int btf__relocate(struct btf *btf, const struct btf *base_btf);
 
 /**
  * Loads the object into the kernel (`BPF_BTF_LOAD`) and keeps the fd. -EEXIST if already loaded.
@@ -660,6 +733,7 @@ LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
 /* The last field of each options struct in this version: a caller's struct may be
  * larger than the library's only if every byte past this field is zero. */
 #define btf_dedup_opts__last_field force_collisions
+#define btf_parse_opts__last_field btf_sec
 #define btf_permute_opts__last_field btf_ext
 
 /* libbpf's static inline helpers for walking type records (btf_kind(), btf_members(), ...). */

@@ -107,8 +107,9 @@ const BTF_TRAILER: &str = r#"@LAST_FIELDS@
 
 /// libbpf's `<struct>__last_field` macros: the last field of each options struct. One is written
 /// (in place of `@LAST_FIELDS@`) only for a struct the header defines.
-const LAST_FIELDS: [(&str, &str); 2] = [
+const LAST_FIELDS: [(&str, &str); 3] = [
     ("btf_dedup_opts", "force_collisions"),
+    ("btf_parse_opts", "btf_sec"),
     ("btf_permute_opts", "btf_ext"),
 ];
 

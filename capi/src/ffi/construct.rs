@@ -207,3 +207,91 @@ pub unsafe extern "C" fn btf__parse_raw_split(path: *const c_char, base_btf: *mu
         handle_result(Btf::parse_raw_file(&p, base).map(|core| btf::new(core, base_btf)))
     })
 }
+
+/// Options of `btf__parse_opts` (`struct btf_parse_opts`), as proposed for libbpf 1.5.0 and never
+/// merged there (libbtf's own extension).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct btf_parse_opts {
+    /// `sizeof(struct btf_parse_opts)`, set by the caller (`LIBBPF_OPTS` does it).
+    pub sz: usize,
+    /// The base to parse split BTF over, or NULL; must outlive the result.
+    pub base_btf: *mut btf,
+    /// If not NULL, set to NULL: `.BTF.ext` is not read yet.
+    pub btf_ext: *mut *mut btf_ext,
+    /// NULL: raw BTF, or the `.BTF` of an ELF file (over its `.BTF.base` when present), as
+    /// `btf__parse_split`. Else the ELF section of that name: `.BTF` as `btf__parse_elf_split`,
+    /// any other (e.g. `.BTF.base`) read alone, with no `.BTF.base` handling.
+    pub btf_sec: *const c_char,
+}
+
+/// End of `btf_parse_opts.btf_sec`, the last known field (libbpf's `offsetofend`).
+const PARSE_OPTS_KNOWN_LEN: usize =
+    std::mem::offset_of!(btf_parse_opts, btf_sec) + std::mem::size_of::<usize>();
+
+/// Parses BTF from `path` as `opts` says (NULL opts: as `btf__parse`). A libbtf extension: the
+/// `btf__parse_opts` proposed for libbpf 1.5.0. `opts` follows libbpf's `OPTS_VALID` rules (a
+/// larger struct only with zeros past `btf_sec`): else NULL with errno EINVAL. Returns NULL with
+/// errno set on error (ENODATA when the ELF has no section `btf_sec`).
+///
+/// # Safety
+/// `path` is a C string; `opts` is NULL or readable for `opts->sz` bytes, its `base_btf` NULL or a
+/// live handle that outlives the result, its `btf_ext` NULL or writable, its `btf_sec` NULL or a C
+/// string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf__parse_opts(
+    path: *const c_char,
+    opts: *mut btf_parse_opts,
+) -> *mut btf {
+    // SAFETY: `opts` is NULL or readable for its `sz` (caller contract).
+    let opts = match unsafe { super::opts::valid(opts.cast_const(), PARSE_OPTS_KNOWN_LEN) } {
+        Ok(opts) => opts,
+        Err(errno) => return null_errno(errno),
+    };
+    // A field is read only when the caller's `sz` covers it (libbpf's OPTS_GET).
+    let covers = |end: usize| opts.is_some_and(|o| o.sz >= end);
+    let field_end = |offset: usize| offset + std::mem::size_of::<usize>();
+    let base_btf = if covers(field_end(std::mem::offset_of!(btf_parse_opts, base_btf))) {
+        opts.map_or(std::ptr::null_mut(), |o| o.base_btf)
+    } else {
+        std::ptr::null_mut()
+    };
+    let ext_out = if covers(field_end(std::mem::offset_of!(btf_parse_opts, btf_ext))) {
+        opts.map_or(std::ptr::null_mut(), |o| o.btf_ext)
+    } else {
+        std::ptr::null_mut()
+    };
+    let sec = if covers(PARSE_OPTS_KNOWN_LEN) {
+        opts.map_or(std::ptr::null(), |o| o.btf_sec)
+    } else {
+        std::ptr::null()
+    };
+    if !ext_out.is_null() {
+        // SAFETY: caller contract: writable.
+        unsafe { *ext_out = std::ptr::null_mut() };
+    }
+    // SAFETY: caller contract.
+    let Some(sec) = (unsafe { super::c_bytes(sec) }) else {
+        // SAFETY: caller contract.
+        return unsafe { btf__parse_split(path, base_btf) };
+    };
+    if sec == btf_core::elf::BTF_SECTION.as_bytes() {
+        // SAFETY: caller contract.
+        return unsafe { btf__parse_elf_split(path, base_btf) };
+    }
+    let Ok(sec) = std::str::from_utf8(sec) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let Some(p) = (unsafe { c_path(path) }) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        handle_result(
+            Btf::parse_elf_section_file(&p, sec, base).map(|core| btf::new(core, base_btf)),
+        )
+    })
+}

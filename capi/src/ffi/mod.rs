@@ -13,6 +13,7 @@ use btf_core::{Error, ErrorKind};
 use crate::handle::btf;
 
 pub mod construct;
+pub mod distill;
 pub mod kernel;
 mod opts;
 pub mod print;

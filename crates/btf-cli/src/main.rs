@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod dump;
+mod relocate;
 
 use std::process::ExitCode;
 
@@ -23,12 +24,22 @@ struct Cli {
 enum Command {
     /// Print every type of a BTF file, as `bpftool btf dump file FILE format raw` does.
     Dump(dump::DumpArgs),
+    /// Relocate a module's split BTF from its distilled base (`.BTF.base`) onto a full base.
+    Relocate(relocate::RelocateArgs),
+    /// Distill a module's base: a minimal base plus split BTF that can later be relocated.
+    Distill(relocate::DistillArgs),
+    /// Distill many modules over their old vmlinux and try to relocate each onto a new one;
+    /// report how many relocate and group the failures by cause.
+    CheckRelocate(relocate::CheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dump(args) => dump::run(&args),
+        Command::Relocate(args) => relocate::run_relocate(&args),
+        Command::Distill(args) => relocate::run_distill(&args),
+        Command::CheckRelocate(args) => relocate::run_check(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

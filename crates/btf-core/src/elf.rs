@@ -85,32 +85,93 @@ pub fn elf_sections(data: &[u8]) -> Result<ElfSections<'_>> {
 }
 
 /// Parses the BTF of an ELF image (libbpf's `btf_parse_elf`). With `.BTF.base` and no `base`, the
-/// result is split over the distilled base; with both, relocation onto `base` would be needed.
+/// result is split over the distilled base; with both, `.BTF` is read over the distilled base and
+/// then relocated onto `base` ([`Btf::relocate`]); a failed relocation fails the whole parse with
+/// its error (`EINVAL`/`ENOENT`).
 pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>) -> Result<ElfBtf> {
     let secs = elf_sections(data)?;
     let Some(btf_bytes) = secs.btf else {
         return Err(Error::new(ErrorKind::NoBtfSection, "no .BTF section"));
     };
-    let base = match (secs.base, base) {
-        (Some(distilled), None) => Some(Arc::new(
-            Btf::from_bytes(distilled).map_err(|e| e.context(BTF_BASE_SECTION))?,
-        )),
-        (Some(_), Some(_)) => {
-            return Err(Error::new(
-                ErrorKind::NotSupported,
-                "has a .BTF.base distilled base; relocating it onto another base is not supported yet",
-            ));
-        }
-        (None, base) => base,
+    let (parse_base, relocate_onto) = match (secs.base, base) {
+        (Some(distilled), base) => (
+            Some(Arc::new(
+                Btf::from_bytes(distilled).map_err(|e| e.context(BTF_BASE_SECTION))?,
+            )),
+            base,
+        ),
+        (None, base) => (base, None),
     };
-    let btf = match base {
+    let mut btf = match parse_base {
         Some(b) => Btf::from_bytes_split(btf_bytes, b),
         None => Btf::from_bytes(btf_bytes),
     }
     .map_err(|e| e.context(BTF_SECTION))?;
+    if let Some(onto) = relocate_onto {
+        btf.relocate(onto)
+            .map_err(|e| e.context(format!("{BTF_SECTION} over {BTF_BASE_SECTION}")))?;
+    }
     btf.explicit_pointer_size.set(secs.pointer_size);
     Ok(ElfBtf {
         btf,
         ext: secs.ext.map(<[u8]>::to_vec),
     })
+}
+
+/// The bytes of the section called `name` (the first one), which must be `SHT_PROGBITS`.
+fn find_section<'a, Elf: FileHeader>(data: &'a [u8], name: &str) -> Result<Option<&'a [u8]>> {
+    let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
+    let endian = header
+        .endian()
+        .map_err(|e| format_err(format!("bad ELF header: {e}")))?;
+    let sections = header
+        .sections(endian, data)
+        .map_err(|e| format_err(format!("bad section headers: {e}")))?;
+    let Some((idx, sh)) = sections
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, sh)| sections.section_name(endian, sh).ok() == Some(name.as_bytes()))
+    else {
+        return Ok(None);
+    };
+    if sh.sh_type(endian) != elf::SHT_PROGBITS {
+        return Err(format_err(format!(
+            "section {idx} ({name}) has type {}, not SHT_PROGBITS",
+            sh.sh_type(endian)
+        )));
+    }
+    sh.data(endian, data)
+        .map(Some)
+        .map_err(|e| format_err(format!("section {idx} ({name}): data out of bounds: {e}")))
+}
+
+/// Parses exactly the ELF section `name` as BTF over `base` (a standalone BTF when `None`), with
+/// no `.BTF.base` handling: e.g. `.BTF.base` alone, as the proposed `btf__parse_opts` read it.
+/// `ENODATA` when there is no such section.
+pub fn parse_elf_section(data: &[u8], name: &str, base: Option<Arc<Btf>>) -> Result<Btf> {
+    let (bytes, pointer_size) = match FileKind::parse(data) {
+        Ok(FileKind::Elf32) => (
+            find_section::<elf::FileHeader32<object::Endianness>>(data, name)?,
+            4,
+        ),
+        Ok(FileKind::Elf64) => (
+            find_section::<elf::FileHeader64<object::Endianness>>(data, name)?,
+            8,
+        ),
+        _ => return Err(format_err("not an ELF file")),
+    };
+    let Some(bytes) = bytes else {
+        return Err(Error::new(
+            ErrorKind::NoBtfSection,
+            format!("no {name} section"),
+        ));
+    };
+    let btf = match base {
+        Some(b) => Btf::from_bytes_split(bytes, b),
+        None => Btf::from_bytes(bytes),
+    }
+    .map_err(|e| e.context(name))?;
+    btf.explicit_pointer_size.set(pointer_size);
+    Ok(btf)
 }

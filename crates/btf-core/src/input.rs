@@ -73,6 +73,19 @@ impl Btf {
         elf::parse_elf(&decompress(data)?, base)
     }
 
+    /// Reads exactly the ELF section `section` of a file, compressed or not, as BTF over `base`
+    /// ([`elf::parse_elf_section`]: no `.BTF.base` handling).
+    pub fn parse_elf_section_file(
+        path: impl AsRef<Path>,
+        section: &str,
+        base: Option<Arc<Btf>>,
+    ) -> Result<Btf> {
+        let path = path.as_ref();
+        let data = read(path)?;
+        elf::parse_elf_section(&decompress(&data)?, section, base)
+            .map_err(|e| e.context(path.display()))
+    }
+
     /// Reads raw BTF or, failing the magic check, ELF (`btf__parse` / `btf__parse_split`), which
     /// covers `/sys/kernel/btf/*`, `.BTF` dumps, vmlinux and (compressed) modules.
     pub fn parse_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<Btf> {

@@ -16,7 +16,9 @@
 
 mod btf;
 mod dedup;
+mod distill;
 pub mod elf;
+pub mod elf_write;
 mod error;
 pub mod fields;
 mod index;
@@ -26,6 +28,7 @@ mod permute;
 mod query;
 pub mod raw;
 mod rawdata;
+mod relocate;
 mod strings;
 pub mod text;
 mod types;
@@ -38,6 +41,7 @@ pub use error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, Result};
 pub use input::decompress;
 pub use parse::kind_name;
 pub use raw::{Header, Kind, KindLayout, record_len_words};
+pub use relocate::{Embedding, RelocateError, RelocateFailure, RelocateIndex};
 pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
 pub use write::{
     FUNC_EXTERN, FUNC_GLOBAL, FUNC_STATIC, FwdKind, MAX_TYPE_ID, VAR_GLOBAL_ALLOCATED,

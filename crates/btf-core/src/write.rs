@@ -169,7 +169,7 @@ impl Btf {
     }
 
     /// Appends a whole record and returns its id (libbpf's `btf_commit_type`).
-    fn commit_type(&mut self, words: &[u32]) -> u32 {
+    pub(crate) fn commit_type(&mut self, words: &[u32]) -> u32 {
         self.make_modifiable();
         let id = self.type_cnt();
         self.type_offs.push(self.types.len() as u32);

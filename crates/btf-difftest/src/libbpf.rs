@@ -46,6 +46,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 
 use libbpf_sys as sys;
 
+mod distill;
+mod relocate;
 mod write;
 pub use write::{LibbpfBtfMut, WouldBeUb};
 
