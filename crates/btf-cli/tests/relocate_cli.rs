@@ -28,10 +28,8 @@ impl TempDir {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "btf-reloc-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("btf-reloc-{tag}-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
@@ -68,7 +66,10 @@ fn assert_clean_failure(o: &Output, needle: &str) {
     let err = stderr(o);
     assert!(!o.status.success(), "expected failure, stderr: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(err.starts_with("btf: ") || err.starts_with("error:"), "{err}");
+    assert!(
+        err.starts_with("btf: ") || err.starts_with("error:"),
+        "{err}"
+    );
     assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
     assert!(o.stdout.is_empty(), "stdout: {}", stdout(o));
 }
@@ -147,7 +148,10 @@ fn distill_in_place_then_relocate() {
         Ok(o) => {
             let text = stdout(&o);
             assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
-            assert!(text.contains(".BTF.base") && text.contains(" .BTF "), "{text}");
+            assert!(
+                text.contains(".BTF.base") && text.contains(" .BTF "),
+                "{text}"
+            );
         }
         Err(_) => println!("SKIP readelf check: readelf not installed"),
     }
@@ -164,14 +168,25 @@ fn distill_in_place_then_relocate() {
     assert_ok(&alone, "dump without base");
     let over47 = btf(&["dump", p(&ko), "--base", p(&v47)]);
     assert_ok(&over47, "dump over 47");
-    let orig_dump = btf(&["dump", p(&c.join("ko/6.1.0-47/e1000e.ko")), "--base", p(&v47)]);
+    let orig_dump = btf(&[
+        "dump",
+        p(&c.join("ko/6.1.0-47/e1000e.ko")),
+        "--base",
+        p(&v47),
+    ]);
     assert_ok(&orig_dump, "dump of the original");
     // The module's own types come first and keep their kinds and names (btf-core's elf_write
     // tests compare them structurally).
     let names = |s: &str| -> Vec<String> {
         s.lines()
             .filter(|l| l.starts_with('['))
-            .map(|l| l.split_whitespace().skip(1).take(2).collect::<Vec<_>>().join(" "))
+            .map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect()
     };
     let (a, b) = (names(&stdout(&orig_dump)), names(&stdout(&over47)));
@@ -183,12 +198,22 @@ fn distill_in_place_then_relocate() {
         &btf(&["relocate", p(&ko), "--base", p(&v54), "-o", p(&rel)]),
         "relocate onto 54",
     );
-    assert_ok(&btf(&["dump", p(&rel), "--base", p(&v54)]), "dump relocated");
+    assert_ok(
+        &btf(&["dump", p(&rel), "--base", p(&v54)]),
+        "dump relocated",
+    );
 
     // The -o form and --distilled-base give the same relocated split.
     let dir = tmp.0.join("out");
     assert_ok(
-        &btf(&["distill", p(&c.join("ko/6.1.0-47/e1000e.ko")), "--base", p(&v47), "-o", p(&dir)]),
+        &btf(&[
+            "distill",
+            p(&c.join("ko/6.1.0-47/e1000e.ko")),
+            "--base",
+            p(&v47),
+            "-o",
+            p(&dir),
+        ]),
         "distill -o",
     );
     let rel2 = tmp.0.join("rel2.btf");
@@ -221,7 +246,14 @@ fn error_paths_fail_cleanly() {
         "base BTF",
     );
     assert_clean_failure(
-        &btf(&["distill", p(&missing), "--base", p(&missing), "-o", p(&tmp.0)]),
+        &btf(&[
+            "distill",
+            p(&missing),
+            "--base",
+            p(&missing),
+            "-o",
+            p(&tmp.0),
+        ]),
         "missing.ko",
     );
     assert_clean_failure(
@@ -236,7 +268,13 @@ fn error_paths_fail_cleanly() {
         "missing.ko",
     );
     assert_clean_failure(
-        &btf(&["check-relocate", "--distill-from", p(&junk), "--base", p(&junk)]),
+        &btf(&[
+            "check-relocate",
+            "--distill-from",
+            p(&junk),
+            "--base",
+            p(&junk),
+        ]),
         "no modules given",
     );
     assert!(!out.exists());

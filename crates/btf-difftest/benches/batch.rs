@@ -97,7 +97,10 @@ fn main() {
             let l = run_theirs(&mut b);
             (run_ours(&mut a), l)
         };
-        assert_eq!(o, l, "btf-core and libbpf disagree on how many modules relocate");
+        assert_eq!(
+            o, l,
+            "btf-core and libbpf disagree on how many modules relocate"
+        );
         if !smoke {
             assert_eq!((o, modules.len()), (2226, 4022));
         }
