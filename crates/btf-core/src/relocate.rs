@@ -323,7 +323,9 @@ impl From<RelocateError> for Error {
 /// libbpf would map a distilled type onto void.
 fn scan_base(base: &Btf, f: &mut impl FnMut(&[u8], u32)) -> Result<(), u32> {
     for id in 1..base.type_cnt() {
-        let t = base.type_by_id(id).expect("id below type_cnt");
+        let Some(t) = base.type_by_id(id) else {
+            continue;
+        };
         if t.name_off() == 0 || !eligible(&t) {
             continue;
         }
@@ -429,7 +431,9 @@ impl Btf {
         // 1. The current base must look distilled.
         let mut dists = Vec::with_capacity(nr_dist as usize);
         for id in 1..nr_dist {
-            let t = dist.type_by_id(id).expect("id below type_cnt");
+            let Some(t) = dist.type_by_id(id) else {
+                continue;
+            };
             let kind = t.kind_raw();
             let ok = matches!(
                 t.kind(),
@@ -497,7 +501,9 @@ impl Btf {
             let multi = |off: u32| {
                 list.iter()
                     .filter(|&&b| {
-                        let t = base.type_by_id(b).expect("listed id");
+                        let Some(t) = base.type_by_id(b) else {
+                            return false;
+                        };
                         is_composite(&t) && t.name_off() == off
                     })
                     .count()
@@ -506,7 +512,9 @@ impl Btf {
             let is_embedded = embedded.contains_key(&d.id);
             let mut found: Vec<u32> = Vec::new();
             for &b in list {
-                let t = base.type_by_id(b).expect("listed id");
+                let Some(t) = base.type_by_id(b) else {
+                    continue;
+                };
                 let key_size = if is_composite(&t) {
                     multi(t.name_off())
                 } else {
@@ -523,9 +531,9 @@ impl Btf {
                 [] => unmapped.push(d),
                 [only] => {
                     id_map[d.id as usize] = only;
-                    let dt = dist.type_by_id(d.id).expect("distilled id");
-                    let bt = base.type_by_id(only).expect("base id");
-                    str_map.insert(dt.name_off(), bt.name_off());
+                    if let (Some(dt), Some(bt)) = (dist.type_by_id(d.id), base.type_by_id(only)) {
+                        str_map.insert(dt.name_off(), bt.name_off());
+                    }
                 }
                 [first, second, ..] => {
                     // libbpf stops at the smallest second candidate over all distilled types.
@@ -727,7 +735,7 @@ fn diagnose(
     };
     let near: Vec<TypeRef<'_>> = list
         .iter()
-        .map(|&b| base.type_by_id(b).expect("listed id"))
+        .filter_map(|&b| base.type_by_id(b))
         .filter(same_kind)
         .collect();
     let mut new_sizes: Vec<u32> = near

@@ -150,10 +150,9 @@ impl Btf {
             // Cannot fail: the cell was just seen empty and `&mut self` excludes other writers.
             let _ = self.str_index.set(StringIndex::build(&self.strings));
         }
-        let index = self
-            .str_index
-            .get_mut()
-            .expect("string index initialised above");
+        let Some(index) = self.str_index.get_mut() else {
+            return Err(Error::invalid("string index unavailable"));
+        };
         let off = index.intern_hashed(&mut self.strings, s, hash);
         self.header.str_len = self.strings.len() as u32;
         Ok(self.start_str_off + off)

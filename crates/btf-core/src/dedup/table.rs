@@ -92,9 +92,10 @@ impl CandTable {
                     &mut self.lists[(*slot & !LIST) as usize]
                 } else {
                     let first = (*slot, *first_tag);
-                    *slot = LIST | self.lists.len() as u32;
+                    let at = self.lists.len();
+                    *slot = LIST | at as u32;
                     self.lists.push(VecDeque::from([first]));
-                    self.lists.last_mut().expect("just pushed")
+                    &mut self.lists[at]
                 };
                 if self.reversed {
                     list.push_back((id, tag));
