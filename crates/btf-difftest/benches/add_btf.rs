@@ -13,6 +13,8 @@
 //! medians and their ratio are printed. Without `--bench` on the command line (under
 //! `cargo test --benches`) it runs in smoke mode: 50 modules, one repetition.
 
+use btf_difftest::stats;
+use btf_difftest::stats::{median, ms};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,20 +27,6 @@ use btf_difftest::libbpf::{self, LibbpfBtfMut};
 const VER: &str = "6.1.0-47";
 /// Timed repetitions per side.
 const REPS: usize = 9;
-
-fn median(v: &[Duration]) -> Duration {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    match v.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// Every module into one new split BTF over `base`; the `add_btf` results and the raw bytes.
 fn ours_run(base: &Arc<Btf>, modules: &[Btf]) -> (Vec<i64>, Btf) {
@@ -67,11 +55,7 @@ fn main() {
         return;
     };
     libbpf::quiet();
-    let optimized = if cfg!(debug_assertions) {
-        "NO (debug assertions on: numbers are meaningless)"
-    } else {
-        "yes"
-    };
+    let optimized = stats::build_label();
     println!(
         "add_btf bench: {} mode, optimized: {optimized}",
         if smoke { "smoke" } else { "full" }

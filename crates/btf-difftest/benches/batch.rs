@@ -12,6 +12,7 @@
 //! Without `--bench` (under `cargo test --benches`) it runs in smoke mode: 50 modules, one
 //! repetition.
 
+use btf_difftest::stats::median;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,12 +22,6 @@ use btf_difftest::libbpf::{self, LibbpfBtf};
 use rayon::prelude::*;
 
 const REPS: usize = 3;
-
-fn median(v: &[Duration]) -> Duration {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    v[v.len() / 2]
-}
 
 fn ours(old: &Arc<Btf>, new: &Arc<Btf>, modules: &[(String, Vec<u8>)]) -> (Duration, usize) {
     let start = Instant::now();

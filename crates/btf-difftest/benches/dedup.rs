@@ -13,6 +13,8 @@
 //! printed. Without `--bench` on the command line (under `cargo test --benches`) it runs in
 //! smoke mode: 50 modules, one repetition. `--ours-only` skips libbpf entirely (for profiling).
 
+use btf_difftest::stats;
+use btf_difftest::stats::{median, ms};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,20 +25,6 @@ use btf_difftest::libbpf::{self, DedupSource};
 const VER: &str = "6.1.0-54";
 /// Timed repetitions per side.
 const REPS: usize = 7;
-
-fn median(v: &[Duration]) -> Duration {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    match v.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2,
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// btf-core: parse (untimed), dedup (timed); the time and the bytes.
 fn ours(base: &Arc<Btf>, split: &[u8]) -> (Duration, Vec<u8>) {
@@ -64,11 +52,7 @@ fn main() {
         return;
     };
     libbpf::quiet();
-    let optimized = if cfg!(debug_assertions) {
-        "NO (debug assertions on: numbers are meaningless)"
-    } else {
-        "yes"
-    };
+    let optimized = stats::build_label();
     println!(
         "dedup bench: {} mode, optimized: {optimized}",
         if smoke { "smoke" } else { "full" }

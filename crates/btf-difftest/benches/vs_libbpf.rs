@@ -22,6 +22,8 @@
 //! The output ends with `RATIO ...` lines (lower is better for ours/libbpf, higher for
 //! libbpf/ours) and `TARGET ...` lines against the project's goals.
 
+use btf_difftest::stats;
+use btf_difftest::stats::ms;
 use std::ffi::CString;
 use std::hint::black_box;
 use std::path::Path;
@@ -148,10 +150,6 @@ fn interleaved<RA, RB>(
     (sa, sb)
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 fn ns(d: Duration) -> f64 {
     d.as_secs_f64() * 1e9
 }
@@ -194,11 +192,7 @@ fn machine_info(smoke: bool) {
                 .map(|(_, v)| v.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown".to_owned());
-    let optimized = if cfg!(debug_assertions) {
-        "NO (debug assertions on: numbers are meaningless)"
-    } else {
-        "yes (debug assertions off)"
-    };
+    let optimized = stats::build_label();
     println!(
         "btf-core vs libbpf 1.7.0 (libbpf-sys vendored: built from source with the cc crate's C \
          flags for this profile's opt-level, linked statically)"

@@ -2,6 +2,8 @@
 //!
 //! * [`libbpf`] — a safe wrapper around the `struct btf` API of the vendored libbpf (the oracle).
 //! * [`corpus`] — locating the shared real-world BTF corpus (`../shared/corpus`) and reading it.
+//! * [`stats`] — medians and units for the benchmarks.
 
 pub mod corpus;
 pub mod libbpf;
+pub mod stats;
