@@ -7,11 +7,13 @@
 //! mutated. (libbpf leaves this to the caller; C callers of btf-capi still free in any order.)
 
 use std::ffi::CStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use crate::index::NameIndex;
+use crate::mem::once::RaceOnce;
 use crate::raw::{Header, KindLayout};
+use crate::section::Section;
 use crate::strings::StringIndex;
 use crate::types::{TypeRef, VOID_RECORD};
 
@@ -83,18 +85,20 @@ pub struct Btf {
     /// Header bytes past the 24 libbpf 1.7 knows, as read (written back unchanged).
     pub(crate) header_extra: Vec<u8>,
     /// The input bytes (fields in native order) when rebuilding would not reproduce them — gaps,
-    /// extra sections, trailing bytes; returned by `raw_data` until the first modification.
-    pub(crate) original: Option<Vec<u8>>,
+    /// extra sections, trailing bytes — or when they are in place anyway (a mapped file);
+    /// returned by `raw_data` until the first modification.
+    pub(crate) original: Option<Section<u8>>,
     /// Set by the first modification or string lookup (libbpf's "modifiable" state, which
     /// `btf__find_str` enters too, for the object and its bases): from then on `raw_data` is
     /// rebuilt rather than the original bytes returned.
     pub(crate) modified: Flag,
-    /// Own type records, native order, back to back.
-    pub(crate) types: Vec<u32>,
+    /// Own type records, native order, back to back; in place in the input file when it was
+    /// mapped or read in native order, copied on first modification.
+    pub(crate) types: Section<u32>,
     /// Word offset into `types` of each own type, by `id - start_id`.
     pub(crate) type_offs: Vec<u32>,
-    /// Own string section, as read.
-    pub(crate) strings: Vec<u8>,
+    /// Own string section, as read (in place like `types`).
+    pub(crate) strings: Section<u8>,
     /// Own kind layout section (2026 format), empty when absent.
     pub(crate) layout: Vec<KindLayout>,
     pub(crate) start_id: u32,
@@ -103,10 +107,12 @@ pub struct Btf {
     pub(crate) endianness: Setting,
     /// Set from the ELF class or by the caller; otherwise guessed.
     pub(crate) explicit_pointer_size: Setting,
-    pub(crate) guessed_pointer_size: OnceLock<Option<u32>>,
-    pub(crate) names: OnceLock<NameIndex>,
+    /// Lazily computed state is built without locks ([`RaceOnce`]): concurrent queries on a
+    /// shared object never wait for each other, and a fork never inherits a half-taken lock.
+    pub(crate) guessed_pointer_size: RaceOnce<Option<u32>>,
+    pub(crate) names: RaceOnce<NameIndex>,
     /// Interning index of own strings, built on first string lookup or addition.
-    pub(crate) str_index: OnceLock<StringIndex>,
+    pub(crate) str_index: RaceOnce<StringIndex>,
     /// libbpf's `strs_deduped`: own strings are known to be unique, so `dedup` leaves them as they
     /// are. libbpf decides it once, when the object first becomes modifiable — true for an empty
     /// string section (or a base holding only `""`), i.e. for every object made by `new_empty*` —
@@ -131,17 +137,17 @@ impl Btf {
             header_extra: Vec::new(),
             original: None,
             modified: Flag::default(),
-            types: Vec::new(),
+            types: Section::default(),
             type_offs: Vec::new(),
-            strings: Vec::new(),
+            strings: Section::default(),
             layout: Vec::new(),
             start_id,
             start_str_off,
             endianness: Setting::new(endianness as u32),
             explicit_pointer_size: Setting::default(),
-            guessed_pointer_size: OnceLock::new(),
-            names: OnceLock::new(),
-            str_index: OnceLock::new(),
+            guessed_pointer_size: RaceOnce::new(),
+            names: RaceOnce::new(),
+            str_index: RaceOnce::new(),
             strs_deduped: header.str_len == 0 || (standalone && header.str_len == 1),
         }
     }

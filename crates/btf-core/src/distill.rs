@@ -393,7 +393,7 @@ mod tests {
         let mut b = Btf::from_bytes(&b.raw_data()).unwrap();
         // Patch the size to 3 (libbpf's btf__add_enum refuses it when distilling).
         b.make_modifiable();
-        b.types[2] = 3;
+        b.types.to_mut()[2] = 3;
         let mut s = Btf::new_empty_split(Arc::new(b));
         s.add_ptr(1).unwrap();
         let err = s.distill_base().unwrap_err();

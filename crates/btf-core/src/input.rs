@@ -1,5 +1,10 @@
 //! Getting BTF bytes from files: raw BTF, ELF, and compressed kernel modules (`.ko.xz`, `.ko.zst`,
 //! `.ko.gz`, as distributions ship them), with libbpf's `btf__parse*` entry points on top.
+//!
+//! Raw BTF in native byte order is parsed in place: from a read-only mapping when the file cannot
+//! change under us (sysfs kernel BTF, read-only filesystems, sealed memfds — see
+//! [`crate::mem::backing`]), else from the one buffer the file was read into. Foreign-order BTF
+//! and ELF files are copied out of those bytes.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -9,6 +14,8 @@ use std::sync::Arc;
 use crate::btf::Btf;
 use crate::elf::{self, ElfBtf};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mem::backing::Backing;
+use crate::parse::{Input, parse_input};
 use crate::raw::BTF_MAGIC;
 
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
@@ -31,8 +38,29 @@ pub fn decompress(data: &[u8]) -> Result<Cow<'_, [u8]>> {
     Ok(Cow::Owned(out))
 }
 
+/// The bytes of the file at `path`: mapped when it cannot change, else read whole.
+fn load(path: &Path) -> Result<Arc<Backing>> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    Backing::load(&mut file, size)
+        .map(Arc::new)
+        .map_err(|e| Error::io(path.display(), e))
+}
+
+/// The whole file at `path`, read (for ELF files, whose sections are copied out anyway).
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path.display(), e))
+}
+
+/// `ShortRead` when `data` cannot even hold the BTF magic.
+fn check_magic_room(path: &Path, data: &[u8]) -> Result<()> {
+    if data.len() < 2 {
+        return Err(Error::new(
+            ErrorKind::ShortRead,
+            format!("{}: shorter than the BTF magic", path.display()),
+        ));
+    }
+    Ok(())
 }
 
 fn is_btf_magic(data: &[u8]) -> bool {
@@ -43,22 +71,18 @@ fn is_btf_magic(data: &[u8]) -> bool {
 impl Btf {
     /// Reads a raw BTF file (`btf__parse_raw` / `btf__parse_raw_split`): `ENOTBTF`-style
     /// [`ErrorKind::NotBtf`] when the file does not start with the BTF magic.
+    /// Native-order data is used in place, as by [`Btf::open`].
     pub fn parse_raw_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<Btf> {
         let path = path.as_ref();
-        let data = read(path)?;
-        if data.len() < 2 {
-            return Err(Error::new(
-                ErrorKind::ShortRead,
-                format!("{}: shorter than the BTF magic", path.display()),
-            ));
-        }
-        if !is_btf_magic(&data) {
+        let backing = load(path)?;
+        check_magic_room(path, backing.bytes())?;
+        if !is_btf_magic(backing.bytes()) {
             return Err(Error::new(
                 ErrorKind::NotBtf,
                 format!("{}: not raw BTF (no BTF magic)", path.display()),
             ));
         }
-        crate::parse::parse(&data, base).map_err(|e| e.context(path.display()))
+        parse_input(Input::Backed(backing), base).map_err(|e| e.context(path.display()))
     }
 
     /// Reads BTF from an ELF file, compressed or not (`btf__parse_elf` / `btf__parse_elf_split`).
@@ -87,21 +111,57 @@ impl Btf {
     }
 
     /// Reads raw BTF or, failing the magic check, ELF (`btf__parse` / `btf__parse_split`), which
-    /// covers `/sys/kernel/btf/*`, `.BTF` dumps, vmlinux and (compressed) modules.
+    /// covers `/sys/kernel/btf/*`, `.BTF` dumps, vmlinux and (compressed) modules. Raw BTF is
+    /// used in place as described at [`Btf::open`].
     pub fn parse_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<Btf> {
         let path = path.as_ref();
-        let data = read(path)?;
-        if data.len() < 2 {
-            return Err(Error::new(
-                ErrorKind::ShortRead,
-                format!("{}: shorter than the BTF magic", path.display()),
-            ));
-        }
-        let parsed = if is_btf_magic(&data) {
-            crate::parse::parse(&data, base)
+        let backing = load(path)?;
+        check_magic_room(path, backing.bytes())?;
+        let parsed = if is_btf_magic(backing.bytes()) {
+            parse_input(Input::Backed(backing), base)
         } else {
-            Self::parse_elf_bytes(&data, base).map(|e| e.btf)
+            Self::parse_elf_bytes(backing.bytes(), base).map(|e| e.btf)
         };
         parsed.map_err(|e| e.context(path.display()))
+    }
+
+    /// Opens a BTF file — raw BTF (`/sys/kernel/btf/vmlinux`, a `.btf` dump) or an ELF file —
+    /// as standalone BTF, without copying what it need not copy:
+    ///
+    /// - **mapped** when the file's contents cannot change while mapped: sysfs kernel BTF (as
+    ///   libbpf 1.7 maps it), files on read-only filesystems (squashfs, EROFS, ISO 9660, cramfs,
+    ///   romfs) and memfds sealed with `F_SEAL_SHRINK | F_SEAL_WRITE`. Types and strings are read
+    ///   in place from a private read-only mapping;
+    /// - **read** into one word-aligned buffer, parsed in place, for every other file: a regular
+    ///   file can be truncated by another process at any time, which would raise SIGBUS in a
+    ///   mapping, so it is never mapped (a truncation during the read is a parse error instead);
+    /// - **copied** out of those bytes when it must be: foreign byte order, ELF.
+    ///
+    /// Lifetime and safety: the returned `Btf` owns the mapping or buffer (shared through an
+    /// `Arc` with clones and with splits over it), so there is no lifetime to manage and no
+    /// `unsafe` for the caller; the mapping is released when the last owner is dropped. The first
+    /// modification of a section copies it (copy on write): a mapped file is never written, and
+    /// [`Btf::is_mapped`] tells whether the object still points into one.
+    pub fn open(path: impl AsRef<Path>) -> Result<Btf> {
+        Self::parse_file(path, None)
+    }
+
+    /// [`Btf::open`] for split BTF over `base` (e.g. `/sys/kernel/btf/<module>` over vmlinux).
+    pub fn open_split(path: impl AsRef<Path>, base: Arc<Btf>) -> Result<Btf> {
+        Self::parse_file(path, Some(base))
+    }
+
+    /// Whether this object's types, strings or original bytes still point into a file mapping
+    /// (see [`Btf::open`]); false once every section was modified, and for objects parsed from
+    /// bytes, read from regular files or built in memory.
+    pub fn is_mapped(&self) -> bool {
+        [
+            self.types.backing(),
+            self.strings.backing(),
+            self.original.as_ref().and_then(|o| o.backing()),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|b| b.is_mapped())
     }
 }

@@ -12,7 +12,7 @@
 //! # Ok::<(), btf_core::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod btf;
 mod dedup;
@@ -23,12 +23,15 @@ mod error;
 pub mod fields;
 mod index;
 mod input;
+#[allow(unsafe_code)]
+mod mem;
 mod parse;
 mod permute;
 mod query;
 pub mod raw;
 mod rawdata;
 mod relocate;
+mod section;
 mod strings;
 pub mod text;
 mod types;

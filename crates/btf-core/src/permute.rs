@@ -1,11 +1,10 @@
 //! Reordering types (`btf__permute`, libbpf 1.7.0): every type moves to the id the map gives it and
 //! every type-id reference follows. The map must be a permutation of this object's own ids.
 
-use std::sync::OnceLock;
-
 use crate::btf::Btf;
 use crate::error::{Error, Result};
 use crate::fields::{FieldKind, field_positions};
+use crate::mem::once::RaceOnce;
 
 impl Btf {
     /// Permutes own types: for base BTF `id_map[old] = new` with `id_map.len() == type_cnt()` and
@@ -74,9 +73,9 @@ impl Btf {
                 types[at + p] = id_map[(id - start + offs) as usize];
             }
         }
-        self.types = types;
+        self.types = types.into();
         self.type_offs = type_offs;
-        self.names = OnceLock::new();
+        self.names = RaceOnce::new();
         Ok(())
     }
 }

@@ -24,7 +24,7 @@ impl Btf {
     pub fn raw_data_in(&self, endian: Endianness) -> Cow<'_, [u8]> {
         if let Some(original) = &self.original {
             if !self.modified.get() && endian == Endianness::native() {
-                return Cow::Borrowed(original);
+                return Cow::Borrowed(&original[..]);
             }
         }
         Cow::Owned(self.build_raw(endian))

@@ -21,11 +21,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::btf::Btf;
 use crate::error::{Error, ErrorKind};
 use crate::fields::{FieldKind, field_positions};
+use crate::mem::once::RaceOnce;
 use crate::raw::Kind;
 use crate::types::TypeRef;
 
@@ -567,7 +568,7 @@ impl Btf {
         let shift = nr_base.wrapping_sub(nr_dist);
         let dist_str_len = dist.str_end();
         let str_shift = base.str_end().wrapping_sub(dist_str_len);
-        let mut types = self.types.clone();
+        let mut types = self.types.to_vec();
         let patch_original = self.original.is_some() && !self.modified.get();
         let mut patched: Vec<(usize, u32)> = Vec::new();
         for which in [FieldKind::TypeIds, FieldKind::Strings] {
@@ -610,18 +611,18 @@ impl Btf {
             let types_at = h.hdr_len as usize + h.type_off as usize;
             for (word, value) in patched {
                 let at = types_at + word * 4;
-                original[at..at + 4].copy_from_slice(&value.to_ne_bytes());
+                original.to_mut()[at..at + 4].copy_from_slice(&value.to_ne_bytes());
             }
         } else {
             self.original = None;
         }
-        self.types = types;
+        self.types = types.into();
         self.start_id = nr_base;
         self.start_str_off = base.str_end();
         self.base = Some(base);
-        self.names = OnceLock::new();
-        self.str_index = OnceLock::new();
-        self.guessed_pointer_size = OnceLock::new();
+        self.names = RaceOnce::new();
+        self.str_index = RaceOnce::new();
+        self.guessed_pointer_size = RaceOnce::new();
         Ok(())
     }
 

@@ -3,11 +3,12 @@
 //! pointer-size and endianness setters. Argument checks, their order and their errors follow
 //! libbpf; so does the quirk that a member-adding call recomputes the owner's `info` word.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::btf::{Btf, Endianness};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{FieldKind, field_positions};
+use crate::mem::once::RaceOnce;
 use crate::raw::{self, HEADER_LEN_V1, Header, Kind, MAX_STR_OFFSET};
 use crate::strings::{self, StringIndex};
 use crate::types::TypeRef;
@@ -80,7 +81,7 @@ impl Btf {
         };
         let mut btf = Btf::empty_with(base, header, endianness);
         if !split {
-            btf.strings.push(0);
+            btf.strings.to_mut().push(0);
         }
         btf.explicit_pointer_size
             .set(std::mem::size_of::<usize>() as u32);
@@ -153,7 +154,7 @@ impl Btf {
         let Some(index) = self.str_index.get_mut() else {
             return Err(Error::invalid("string index unavailable"));
         };
-        let off = index.intern_hashed(&mut self.strings, s, hash);
+        let off = index.intern_hashed(self.strings.to_mut(), s, hash);
         self.header.str_len = self.strings.len() as u32;
         Ok(self.start_str_off + off)
     }
@@ -172,7 +173,7 @@ impl Btf {
         self.make_modifiable();
         let id = self.type_cnt();
         self.type_offs.push(self.types.len() as u32);
-        self.types.extend_from_slice(words);
+        self.types.to_mut().extend_from_slice(words);
         let bytes = words.len() as u32 * 4;
         self.header.type_len += bytes;
         self.header.str_off += bytes;
@@ -180,7 +181,7 @@ impl Btf {
             if let Some(t) = self.type_by_id(id) {
                 names.add(self, &t);
             }
-            self.names = OnceLock::from(names);
+            self.names = RaceOnce::from(names);
         }
         id
     }
@@ -198,9 +199,9 @@ impl Btf {
     fn extend_last(&mut self, elem: &[u32], info: u32) {
         self.make_modifiable();
         if let Some(&start) = self.type_offs.last() {
-            self.types[start as usize + 1] = info;
+            self.types.to_mut()[start as usize + 1] = info;
         }
-        self.types.extend_from_slice(elem);
+        self.types.to_mut().extend_from_slice(elem);
         let bytes = elem.len() as u32 * 4;
         self.header.type_len += bytes;
         self.header.str_off += bytes;
@@ -619,18 +620,18 @@ impl Btf {
             (self.types.len(), self.type_offs.len(), self.strings.len());
         let old_header = self.header;
         let word_shift = old_types as u32;
-        self.types.extend_from_slice(&src.types);
+        self.types.to_mut().extend_from_slice(&src.types);
         self.type_offs
             .extend(src.type_offs.iter().map(|&o| o + word_shift));
         if let Err(e) = self.remap_appended(src, old_offs, first_id - src.start_id) {
-            self.types.truncate(old_types);
+            self.types.to_mut().truncate(old_types);
             self.type_offs.truncate(old_offs);
-            self.strings.truncate(old_strings);
+            self.strings.to_mut().truncate(old_strings);
             if let Some(index) = self.str_index.get_mut() {
                 index.truncate(old_strings as u32);
             }
             self.header = old_header;
-            self.names = OnceLock::new();
+            self.names = RaceOnce::new();
             return Err(e);
         }
         let bytes = ((self.types.len() - old_types) * 4) as u32;
@@ -642,7 +643,7 @@ impl Btf {
                     names.add(self, &t);
                 }
             }
-            self.names = OnceLock::from(names);
+            self.names = RaceOnce::from(names);
         }
         Ok(first_id)
     }
@@ -668,10 +669,11 @@ impl Btf {
                 let s = src.str_bytes(off).ok_or_else(|| {
                     Error::invalid(format!("add_btf: type [{src_id}]: bad string offset {off}"))
                 })?;
-                self.types[start + p] = self.add_str_no_nul(s)?;
+                let off = self.add_str_no_nul(s)?;
+                self.types.to_mut()[start + p] = off;
             }
             for p in field_positions(kind, vlen, FieldKind::TypeIds).ok_or_else(unknown)? {
-                let id = &mut self.types[start + p];
+                let id = &mut self.types.to_mut()[start + p];
                 if *id != 0 && *id >= src.start_id {
                     *id = id.wrapping_add(shift);
                 }

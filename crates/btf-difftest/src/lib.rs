@@ -2,8 +2,10 @@
 //!
 //! * [`libbpf`] — a safe wrapper around the `struct btf` API of the vendored libbpf (the oracle).
 //! * [`corpus`] — locating the shared real-world BTF corpus (`../shared/corpus`) and reading it.
+//! * [`memfd`] — sealed memfds, to drive btf-core's mapped input path with corpus bytes.
 //! * [`stats`] — medians and units for the benchmarks.
 
 pub mod corpus;
 pub mod libbpf;
+pub mod memfd;
 pub mod stats;

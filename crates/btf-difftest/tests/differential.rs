@@ -2,7 +2,10 @@
 //! required.
 //!
 //! For every BTF object (each vmlinux; each module split over its vmlinux, as raw bytes, as raw
-//! files and as `.ko` ELF files) the tests compare:
+//! files and as `.ko` ELF files) the tests compare the following. Each input path of btf-core is
+//! covered: bytes copied (`from_bytes*`, 6.1.0-47 modules), files read and parsed in place
+//! (`parse_file`: vmlinux, selected modules) and sealed memfds mapped (vmlinux, 6.1.0-54 modules):
+//!
 //!
 //! * `type_cnt` and `start_id`;
 //! * the record bytes of void, of every own type id (ours: [`TypeRef::words`] as native-endian
@@ -43,9 +46,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use btf_core::{Btf, Endianness, Kind, TypeRef};
-use btf_difftest::corpus;
 use btf_difftest::libbpf::{self, LibbpfBtf};
 use btf_difftest::require_corpus;
+use btf_difftest::{corpus, memfd};
 
 /// Differences kept (with their messages) per report; the total is always counted.
 const MAX_KEPT: usize = 10_000;
@@ -707,12 +710,16 @@ enum Source {
     Bytes(String, Vec<u8>),
     /// A raw BTF or ELF file: `Btf::parse_file(path, Some(base))` vs `btf__parse_split`.
     File(PathBuf),
+    /// Raw bytes in a sealed memfd, which btf-core maps (its mapped input path, as for sysfs),
+    /// vs `btf__new_split` on the same bytes.
+    Mapped(String, Vec<u8>),
 }
 
 impl Source {
     fn label(&self, ver: &str) -> String {
         match self {
             Source::Bytes(name, _) => format!("{ver}/{name}"),
+            Source::Mapped(name, _) => format!("{ver}/{name} (mapped)"),
             Source::File(p) => format!("{ver}/{}", p.file_name().unwrap().to_string_lossy()),
         }
     }
@@ -741,6 +748,16 @@ fn compare_splits(ver: &str, sources: &[Source], depth: impl Fn(usize) -> Depth 
                     Btf::parse_file(path, Some(Arc::clone(&ours_base))),
                     LibbpfBtf::parse_split(path, their_base),
                 ),
+                Source::Mapped(_, bytes) => {
+                    let file = memfd::memfd_with(bytes, true);
+                    let ours = Btf::parse_file(memfd::fd_path(&file), Some(Arc::clone(&ours_base)));
+                    if let Ok(o) = &ours {
+                        if !o.is_mapped() {
+                            rep.diff(format!("{label}: a sealed memfd was not mapped"));
+                        }
+                    }
+                    (ours, LibbpfBtf::from_bytes_split(bytes, their_base))
+                }
             };
             match (ours, theirs) {
                 (Ok(ours), Ok(theirs)) => {
@@ -772,7 +789,8 @@ fn file_name(p: &Path) -> String {
 // Tests
 // ---------------------------------------------------------------------------------------------
 
-/// Every corpus vmlinux, every id.
+/// Every corpus vmlinux, every id, through both input paths of `Btf::parse_file`: the file read
+/// into one buffer and parsed in place, and the same bytes in a sealed memfd, mapped.
 #[test]
 fn vmlinux() {
     let _dir = require_corpus!("differential::vmlinux");
@@ -788,12 +806,23 @@ fn vmlinux() {
         extras: Extras::All,
     };
     let rep = parallel(
-        files.len(),
+        files.len() * 2,
         || (),
         |i, _, rep| {
-            let path = &files[i];
-            let label = file_name(path);
-            let ours = Btf::parse_file(path, None);
+            let (path, mapped) = (&files[i / 2], i % 2 == 1);
+            let memfd = mapped.then(|| memfd::memfd_with(&std::fs::read(path).unwrap(), true));
+            let label = format!(
+                "{}{}",
+                file_name(path),
+                if mapped { " (mapped)" } else { "" }
+            );
+            let ours = match &memfd {
+                Some(f) => Btf::parse_file(memfd::fd_path(f), None),
+                None => Btf::parse_file(path, None),
+            };
+            if ours.as_ref().is_ok_and(|o| o.is_mapped() != mapped) {
+                rep.diff(format!("{label}: is_mapped() is not {mapped}"));
+            }
             let theirs = LibbpfBtf::parse(path);
             match (ours, theirs) {
                 (Ok(ours), Ok(theirs)) => compare_btf(&label, &ours, &theirs, None, depth, rep),
@@ -815,13 +844,15 @@ fn modules_all_6_1_0_47() {
     modules_all("6.1.0-47", 4022);
 }
 
-/// All 4,023 modules of 6.1.0-54 (doubles the run time; `cargo test -- --ignored`).
+/// All 4,023 modules of 6.1.0-54, each in a sealed memfd that btf-core maps (`Btf::parse_file`
+/// on its `/proc/self/fd` path), vs `btf__new_split` on the same bytes.
 #[test]
 fn modules_all_6_1_0_54() {
     modules_all("6.1.0-54", 4023);
 }
 
 fn modules_all(ver: &str, expected: usize) {
+    let mapped = ver == "6.1.0-54";
     let _dir = require_corpus!("differential::modules_all");
     let started = Instant::now();
     let modules = corpus::modules_all(ver).expect("modules-all archive");
@@ -832,7 +863,13 @@ fn modules_all(ver: &str, expected: usize) {
     );
     let sources: Vec<Source> = modules
         .into_iter()
-        .map(|(name, bytes)| Source::Bytes(name, bytes))
+        .map(|(name, bytes)| {
+            if mapped {
+                Source::Mapped(name, bytes)
+            } else {
+                Source::Bytes(name, bytes)
+            }
+        })
         .collect();
     // One query to libbpf itself per module (each costs a scan of the 100k-type base), rotating
     // between a sampled own name with its kind, one with any kind, and the next special query.

@@ -50,10 +50,9 @@ mod strings;
 mod structs;
 mod table;
 
-use std::sync::OnceLock;
-
 use crate::btf::Btf;
 use crate::error::Result;
+use crate::mem::once::RaceOnce;
 use graph::Graph;
 use store::Store;
 use table::CandTable;
@@ -113,17 +112,17 @@ impl Btf {
         let compacted = d.g.compact_and_remap()?;
 
         let type_bytes = compacted.types.len() as u32 * 4;
-        self.types = compacted.types;
+        self.types = compacted.types.into();
         self.type_offs = compacted.type_offs;
         self.header.type_len = type_bytes;
         self.header.str_off = type_bytes;
         if let Some(s) = new_strings {
             self.header.str_len = s.bytes.len() as u32;
-            self.strings = s.bytes;
-            self.str_index = OnceLock::from(s.index);
+            self.strings = s.bytes.into();
+            self.str_index = RaceOnce::from(s.index);
             self.strs_deduped = true;
         }
-        self.names = OnceLock::new();
+        self.names = RaceOnce::new();
         Ok(())
     }
 }

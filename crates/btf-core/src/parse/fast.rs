@@ -1,16 +1,12 @@
-//! The fast path of parsing, for the common case of well-formed BTF of known kinds: a walk that
-//! only sizes records, running beside the copy of the data, then libbpf's sanity checks reduced to
-//! bounds (largest string offset, largest type id referenced) and the FUNC → FUNC_PROTO rule,
-//! checked in parallel halves on large inputs. It reports only pass or fail; on fail the caller
-//! repeats the detailed walk and checks of the parent module, which name the exact error.
+//! The fast path of parsing, for the common case of well-formed BTF of known kinds: one pass over
+//! the native-order type words that sizes every record and folds libbpf's sanity checks into
+//! bounds (largest string offset, largest type id referenced) and the FUNC → FUNC_PROTO rule.
+//! It reports only pass or fail; on fail the caller repeats the detailed walk and checks of the
+//! parent module, which name the exact error. Single-threaded by design: the library starts no
+//! threads (see the README's threading model), and the pass runs at memory speed.
 
-use std::ops::Range;
-
-use crate::btf::{Btf, Endianness};
+use crate::btf::Btf;
 use crate::raw::{self, Kind};
-
-/// Inputs this large use two threads; below it, the hand-off costs more than it saves.
-const PARALLEL_BYTES: usize = 1 << 20;
 
 /// Which words of a record of one kind hold type ids and string offsets, for the bounds checks.
 /// Masks are `u32::MAX` where the word counts and 0 where it does not, so a check is a `max`.
@@ -172,145 +168,68 @@ fn fold_bounds(rec: &[u32], kind: u32, (mut max_str, mut max_id): (u32, u32)) ->
     (max_str, max_id)
 }
 
-/// Where each record starts (in words) and its kind.
-pub(super) struct Walk {
-    pub offs: Vec<u32>,
-    pub kinds: Vec<u8>,
+/// What the pass found about the records.
+pub(super) enum Walked {
+    /// Every record sized and every check passed: where each record starts (in words).
+    Passed(Vec<u32>),
+    /// The records are well formed but a sanity check failed: the detailed check names it.
+    ChecksFailed(Vec<u32>),
+    /// A record this pass does not size (UNKN, a kind known only from the layout section), an
+    /// overrun or trailing words: the detailed walk handles it.
+    Unsized,
 }
 
-/// Sizes every record, reading only header words from the raw bytes. `None` on anything the
-/// detailed path must look at: an UNKN or unknown kind, an overrun, trailing bytes.
-fn walk(bytes: &[u8], endian: Endianness) -> Option<Walk> {
-    match endian {
-        Endianness::Little => walk_words(bytes, u32::from_le_bytes),
-        Endianness::Big => walk_words(bytes, u32::from_be_bytes),
-    }
-}
-
-/// [`walk`] for one byte order: `decode` is monomorphised, so each record costs one bounds check
-/// and one load.
-fn walk_words(bytes: &[u8], decode: impl Fn([u8; 4]) -> u32) -> Option<Walk> {
-    if bytes.len() % 4 != 0 {
-        return None;
-    }
-    let total = bytes.len() / 4;
-    let word = |i: usize| {
-        let b: [u8; 4] = bytes.get(4 * i..4 * i + 4)?.try_into().ok()?;
-        Some(decode(b))
-    };
-    let mut offs = Vec::with_capacity(total / 6);
-    let mut kinds = Vec::with_capacity(total / 6);
-    let mut pos = 0usize;
-    while pos + 3 <= total {
-        let (kind, end) = record_end(word(pos + 1)?, pos, total)?;
-        offs.push(pos as u32);
-        kinds.push(kind as u8);
-        pos = end;
-    }
-    (pos == total).then_some(Walk { offs, kinds })
-}
-
-/// `walk` and `check_range` fused into one pass over converted words: the whole fast path on one
-/// core, for inputs too small to split (and the walk of large ones when no second core helps).
-fn walk_and_check(words: &[u32]) -> Option<(Walk, u32, u32)> {
+/// Sizes and checks every record of `words`, the own types of split BTF over `base` (or of
+/// standalone BTF) whose ids start at `start_id` and whose strings end at `str_end`.
+pub(super) fn walk_and_check(
+    words: &[u32],
+    base: Option<&Btf>,
+    start_id: u32,
+    str_end: u32,
+) -> Walked {
     let total = words.len();
-    let mut offs = Vec::with_capacity(total / 6);
-    let mut kinds = Vec::with_capacity(total / 6);
+    // About six words per type in kernel BTF; trimmed to size below.
+    let mut offs: Vec<u32> = Vec::with_capacity(total / 5 + 1);
     let mut bounds = (0u32, 0u32);
+    let mut funcs_ok = true;
+    // FUNCs whose target comes later in the section: checked once every record is sized.
+    let mut forward_funcs: Vec<u32> = Vec::new();
+    let kind_of_own = |offs: &[u32], idx: usize| words[offs[idx] as usize + 1];
     let mut pos = 0usize;
     while pos + 3 <= total {
-        let (kind, end) = record_end(words[pos + 1], pos, total)?;
+        let Some((kind, end)) = record_end(words[pos + 1], pos, total) else {
+            return Walked::Unsized;
+        };
         bounds = fold_bounds(&words[pos..end], kind, bounds);
         offs.push(pos as u32);
-        kinds.push(kind as u8);
+        if kind == Kind::Func as u32 {
+            let target = words[pos + 2];
+            if target < start_id {
+                funcs_ok &= base
+                    .and_then(|b| b.type_by_id(target))
+                    .is_some_and(|t| t.kind_raw() == Kind::FuncProto as u32);
+            } else if ((target - start_id) as usize) < offs.len() {
+                let info = kind_of_own(&offs, (target - start_id) as usize);
+                funcs_ok &= raw::info_kind(info) == Kind::FuncProto as u32;
+            } else {
+                forward_funcs.push(target);
+            }
+        }
         pos = end;
     }
-    (pos == total).then_some((Walk { offs, kinds }, bounds.0, bounds.1))
-}
-
-/// What the fast path learned: record boundaries and kinds, and — when the walk and the bounds
-/// checks ran fused — the largest string offset and type id referenced.
-pub(super) struct Fast {
-    pub walk: Walk,
-    pub bounds: Option<(u32, u32)>,
-}
-
-/// Converts the types, copies the strings and walks the records. Large inputs walk the raw bytes
-/// on one core while the other copies; small ones copy, then walk and check in one fused pass.
-pub(super) fn parse_types(
-    type_bytes: &[u8],
-    strings: &[u8],
-    endian: Endianness,
-) -> (Vec<u32>, Vec<u8>, Option<Fast>) {
-    let copy = || (super::to_words(type_bytes, endian), strings.to_vec());
-    if type_bytes.len() + strings.len() >= PARALLEL_BYTES {
-        let (walked, (words, strs)) = rayon::join(|| walk(type_bytes, endian), copy);
-        (words, strs, walked.map(|walk| Fast { walk, bounds: None }))
-    } else {
-        let (words, strs) = copy();
-        // A section that is not whole words has trailing bytes: the detailed path reports them.
-        let whole_words = type_bytes.len() % 4 == 0;
-        let fast =
-            whole_words
-                .then(|| walk_and_check(&words))
-                .flatten()
-                .map(|(walk, max_str, max_id)| Fast {
-                    walk,
-                    bounds: Some((max_str, max_id)),
-                });
-        (words, strs, fast)
+    if pos != total {
+        return Walked::Unsized;
     }
-}
-
-/// Largest string offset and type id referenced by own types `range`, and whether every FUNC
-/// among them refers to a FUNC_PROTO.
-fn check_range(btf: &Btf, kinds: &[u8], range: Range<usize>) -> (u32, u32, bool) {
-    let (words, offs) = (&btf.types, &btf.type_offs);
-    let (mut bounds, mut funcs) = ((0u32, 0u32), true);
-    for i in range {
-        let at = offs[i] as usize;
-        let end = offs.get(i + 1).map_or(words.len(), |&e| e as usize);
-        let rec = &words[at..end];
-        bounds = fold_bounds(rec, u32::from(kinds[i]), bounds);
-        if kinds[i] == Kind::Func as u8 {
-            funcs &= refers_to_proto(btf, kinds, rec[2]);
-        }
-    }
-    (bounds.0, bounds.1, funcs)
-}
-
-/// Whether type id `target` (of a FUNC) is a FUNC_PROTO.
-fn refers_to_proto(btf: &Btf, kinds: &[u8], target: u32) -> bool {
-    let target_kind = if target >= btf.start_id {
-        kinds
-            .get((target - btf.start_id) as usize)
-            .map(|&k| u32::from(k))
+    offs.shrink_to_fit();
+    let (max_str, max_id) = bounds;
+    let type_cnt = u64::from(start_id) + offs.len() as u64;
+    let forward_ok = forward_funcs.iter().all(|&target| {
+        let idx = (target - start_id) as usize;
+        idx < offs.len() && raw::info_kind(kind_of_own(&offs, idx)) == Kind::FuncProto as u32
+    });
+    if max_str < str_end && u64::from(max_id) < type_cnt && funcs_ok && forward_ok {
+        Walked::Passed(offs)
     } else {
-        btf.type_by_id(target).map(|t| t.kind_raw())
-    };
-    target_kind == Some(Kind::FuncProto as u32)
-}
-
-/// Whether libbpf's sanity check passes for `btf`, whose records `kinds` describes; `bounds` are
-/// the fused walk's results, else the checks run here in two parallel halves.
-pub(super) fn checks_pass(btf: &Btf, kinds: &[u8], bounds: Option<(u32, u32)>) -> bool {
-    let n = kinds.len();
-    let (max_str, max_id, funcs) = match bounds {
-        Some((max_str, max_id)) => {
-            let funcs = kinds
-                .iter()
-                .zip(&btf.type_offs)
-                .filter(|&(&k, _)| k == Kind::Func as u8)
-                .all(|(_, &at)| refers_to_proto(btf, kinds, btf.types[at as usize + 2]));
-            (max_str, max_id, funcs)
-        }
-        None => {
-            let (a, b) = rayon::join(
-                || check_range(btf, kinds, 0..n / 2),
-                || check_range(btf, kinds, n / 2..n),
-            );
-            (a.0.max(b.0), a.1.max(b.1), a.2 && b.2)
-        }
-    };
-    max_str < btf.str_end() && max_id < btf.type_cnt() && funcs
+        Walked::ChecksFailed(offs)
+    }
 }

@@ -9,9 +9,11 @@ use std::sync::Arc;
 
 use crate::btf::{Btf, Endianness};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mem::backing::Backing;
 use crate::raw::{
     self, HEADER_LEN_LAYOUT, HEADER_LEN_V1, Header, Kind, KindLayout, MAX_STR_OFFSET,
 };
+use crate::section::Section;
 use crate::types::TypeRef;
 
 mod fast;
@@ -355,8 +357,26 @@ fn sanity_check(btf: &Btf, types_at: u64) -> Result<()> {
     Ok(())
 }
 
+/// The bytes to parse: borrowed from the caller (copied into the `Btf`), or a file's bytes the
+/// `Btf` may keep pointing into.
+pub(crate) enum Input<'a> {
+    Bytes(&'a [u8]),
+    Backed(Arc<Backing>),
+}
+
 /// Parses raw BTF bytes, over `base` for split BTF (`btf__new` / `btf__new_split`).
 pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+    parse_input(Input::Bytes(data), base)
+}
+
+/// Parses raw BTF from `input`. Native-order input from a [`Backing`] is used in place (types,
+/// strings and the original bytes all point into it); anything else is copied, and
+/// foreign-order data converted, once.
+pub(crate) fn parse_input(input: Input<'_>, base: Option<Arc<Btf>>) -> Result<Btf> {
+    let data = match &input {
+        Input::Bytes(data) => *data,
+        Input::Backed(backing) => backing.bytes(),
+    };
     if data.len() < HEADER_LEN_V1 as usize {
         return Err(Error::invalid(format!(
             "header: data is {} bytes, shorter than the {HEADER_LEN_V1}-byte BTF header",
@@ -374,12 +394,13 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
 
     let hdr_len = header.hdr_len as usize;
     let str_start = hdr_len + header.str_off as usize;
-    let strings = &data[str_start..str_start + header.str_len as usize];
-    check_strings(strings, base.is_some())?;
+    let str_len = header.str_len as usize;
+    check_strings(&data[str_start..str_start + str_len], base.is_some())?;
 
     let layout = read_layout(data, &header, endian);
-    let types_at = (hdr_len + header.type_off as usize) as u64;
-    let type_bytes = &data[types_at as usize..types_at as usize + header.type_len as usize];
+    let types_at = hdr_len + header.type_off as usize;
+    let type_len = header.type_len as usize;
+    let type_bytes = &data[types_at..types_at + type_len];
 
     let mut btf = Btf::empty_with(base, header, endian);
     btf.header_extra = data
@@ -389,36 +410,61 @@ pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
     let canonical = hdr_len >= HEADER_LEN_V1 as usize
         && header.type_off == 0
         && header.str_off == header.type_len
-        && data.len() == hdr_len + header.type_len as usize + header.str_len as usize;
-    if !canonical {
-        btf.original = Some(native_copy(data, &header, endian));
-    }
+        && data.len() == hdr_len + type_len + str_len;
+    let in_place = match &input {
+        Input::Backed(backing) if endian == Endianness::native() => Some(backing),
+        _ => None,
+    };
+    // In place: the strings always, the types when they are whole, aligned words, and the input
+    // itself as what an unmodified object's `raw_data` returns.
+    btf.strings = in_place
+        .and_then(|b| Section::in_place(b, str_start, str_len))
+        .unwrap_or_else(|| data[str_start..str_start + str_len].to_vec().into());
+    let words = in_place
+        .filter(|_| type_len % 4 == 0)
+        .and_then(|b| Section::in_place(b, types_at, type_len / 4))
+        .unwrap_or_else(|| to_words(type_bytes, endian).into());
+    btf.original = match in_place {
+        Some(b) => Section::in_place(b, 0, data.len()),
+        None if !canonical => Some(native_copy(data, &header, endian).into()),
+        None => None,
+    };
     let source = LayoutSource {
         own: &layout,
         base: btf.base.as_deref(),
     };
     // Fast path for well-formed BTF of known kinds; anything else (and any failed check) goes
-    // through the detailed walk and check, which produce the exact error.
-    let (words, own_strings, fast) = fast::parse_types(type_bytes, strings, endian);
-    btf.strings = own_strings;
-    let checked = match fast {
-        Some(fast::Fast {
-            walk: fast::Walk { offs, kinds },
-            bounds,
-        }) => {
+    // through the detailed walk and check, which produce the exact error. A section that is not
+    // whole words has trailing bytes: the detailed walk reports them.
+    let walked = if type_len % 4 == 0 {
+        fast::walk_and_check(&words, btf.base.as_deref(), btf.start_id, btf.str_end())
+    } else {
+        fast::Walked::Unsized
+    };
+    let checked = match walked {
+        fast::Walked::Passed(offs) => {
             btf.type_offs = offs;
-            btf.types = words;
-            fast::checks_pass(&btf, &kinds, bounds)
+            true
         }
-        None => {
-            btf.type_offs = index_types(&words, header.type_len, &source, btf.start_id, types_at)?;
-            btf.types = words;
+        fast::Walked::ChecksFailed(offs) => {
+            btf.type_offs = offs;
+            false
+        }
+        fast::Walked::Unsized => {
+            btf.type_offs = index_types(
+                &words,
+                header.type_len,
+                &source,
+                btf.start_id,
+                types_at as u64,
+            )?;
             false
         }
     };
+    btf.types = words;
     btf.layout = layout.unwrap_or_default();
     if !checked {
-        sanity_check(&btf, types_at)?;
+        sanity_check(&btf, types_at as u64)?;
     }
     Ok(btf)
 }
