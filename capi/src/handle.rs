@@ -3,9 +3,9 @@
 //! `btf__raw_data` hands out.
 
 use std::ffi::c_int;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
-use btf_core::{Btf, Endianness};
+use btf_core::{Btf, Endianness, RaceOnce};
 
 /// The opaque `struct btf` of libbpf's API.
 #[allow(non_camel_case_types)]
@@ -21,16 +21,17 @@ pub struct btf {
     /// The kernel object fd after `btf__load_into_kernel`, or -1.
     pub(crate) fd: c_int,
     /// Bytes handed out by `btf__raw_data`: valid until the next modification.
-    raw: Mutex<RawCache>,
+    raw: RawCache,
 }
 
 /// The raw bytes `btf__raw_data` handed out, one buffer per byte order as libbpf keeps them: a
 /// modification drops both; a switch to native order drops the foreign-order one, a switch to the
-/// foreign order keeps the native one valid.
+/// foreign order keeps the native one valid. Built without a lock (`btf__raw_data` takes a const
+/// handle and may race with itself): no `fork()` can inherit a held lock.
 #[derive(Debug, Default)]
 struct RawCache {
-    native: Option<Box<[u8]>>,
-    foreign: Option<Box<[u8]>>,
+    native: RaceOnce<Box<[u8]>>,
+    foreign: RaceOnce<Box<[u8]>>,
 }
 
 impl std::fmt::Debug for btf {
@@ -55,7 +56,7 @@ impl btf {
             base,
             owned_base: None,
             fd: -1,
-            raw: Mutex::new(RawCache::default()),
+            raw: RawCache::default(),
         })
     }
 
@@ -85,9 +86,9 @@ impl btf {
     /// Sets the byte order `btf__raw_data` writes. The content does not change, so bytes already
     /// handed out in native order stay valid (libbpf's contract); foreign-order ones go when
     /// switching back to native.
-    pub(crate) fn set_endianness(&self, endianness: Endianness) {
+    pub(crate) fn set_endianness(&mut self, endianness: Endianness) {
         if endianness == Endianness::native() {
-            self.raw_cache().foreign = None;
+            self.raw.foreign = RaceOnce::new();
         }
         // A setting, not content: changed in place, so splits sharing this core see it (libbpf).
         self.core.set_endianness(endianness);
@@ -110,23 +111,16 @@ impl btf {
         Ok(())
     }
 
-    fn raw_cache(&self) -> MutexGuard<'_, RawCache> {
-        self.raw
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Start and length of the raw bytes in the object's byte order, built once until the next
     /// modification.
     pub(crate) fn raw_data(&self) -> (*const u8, usize) {
         let endianness = self.core.endianness();
-        let mut cache = self.raw_cache();
         let slot = if endianness == Endianness::native() {
-            &mut cache.native
+            &self.raw.native
         } else {
-            &mut cache.foreign
+            &self.raw.foreign
         };
-        let bytes = slot.get_or_insert_with(|| {
+        let bytes = slot.get_or_init(|| {
             self.core
                 .raw_data_in(endianness)
                 .into_owned()
@@ -136,7 +130,7 @@ impl btf {
     }
 
     /// Forgets every cached raw buffer, as libbpf does on any modification.
-    pub(crate) fn drop_raw_cache(&self) {
-        *self.raw_cache() = RawCache::default();
+    pub(crate) fn drop_raw_cache(&mut self) {
+        self.raw = RawCache::default();
     }
 }

@@ -178,24 +178,59 @@ fn kernel_release() -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
+/// The running kernel's BTF, reporting each step at libbpf's level: sysfs (mapped, not copied),
+/// else the first vmlinux image on libbpf's list that parses.
 fn find_vmlinux() -> Result<Btf, btf_core::Error> {
+    use btf_core::LibbpfLog::{Quiet, Warn};
     if Path::new(SYSFS_VMLINUX).exists() {
-        return Btf::parse_file(SYSFS_VMLINUX, None);
+        return match Btf::open(SYSFS_VMLINUX) {
+            Ok(core) => {
+                super::print::debug(&format!("loaded kernel BTF from '{SYSFS_VMLINUX}'"));
+                Ok(core)
+            }
+            Err(e) => {
+                let why = format!("failed to read kernel BTF from '{SYSFS_VMLINUX}': {}", e.message());
+                Err(btf_core::Error::new(e.kind(), why).logged(Warn))
+            }
+        };
     }
+    super::print::warn(&format!(
+        "kernel BTF is missing at '{SYSFS_VMLINUX}', was CONFIG_DEBUG_INFO_BTF enabled?"
+    ));
     let release = kernel_release().unwrap_or_default();
     for pattern in VMLINUX_FALLBACKS {
         let path = PathBuf::from(pattern.replace("%r", &release));
-        if path.exists() {
-            return Btf::parse_file(&path, None);
+        if !readable(&path) {
+            continue;
+        }
+        // libbpf goes on to the next place when an image does not parse, saying why in debug.
+        let parsed = Btf::open(&path);
+        let outcome = match &parsed {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.message().to_string(),
+        };
+        super::print::debug(&format!("loading kernel BTF '{}': {outcome}", path.display()));
+        if parsed.is_ok() {
+            return parsed;
         }
     }
-    Err(btf_core::Error::new(
-        btf_core::ErrorKind::Os(libc::ESRCH),
-        "no vmlinux BTF found",
-    ))
+    // Each failure was reported above; the warning below is libbpf's closing one.
+    super::print::warn("failed to find valid kernel BTF");
+    Err(btf_core::Error::new(btf_core::ErrorKind::Os(libc::ESRCH), "no vmlinux BTF found").logged(Quiet))
 }
 
-/// The running kernel's BTF: /sys/kernel/btf/vmlinux, else a vmlinux image; -ESRCH if none.
+/// Whether this process may read `path` (libbpf's `faccessat(..., R_OK, AT_EACCESS)`).
+fn readable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated path; faccessat only reads it.
+    unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::R_OK, libc::AT_EACCESS) == 0 }
+}
+
+/// The running kernel's BTF: /sys/kernel/btf/vmlinux (mapped read-only, as libbpf 1.7 does), else
+/// a vmlinux image; -ESRCH if none.
 #[unsafe(no_mangle)]
 pub extern "C" fn btf__load_vmlinux_btf() -> *mut btf {
     guard(std::ptr::null_mut(), || {
@@ -209,7 +244,8 @@ pub extern "C" fn libbpf_find_kernel_btf() -> *mut btf {
     btf__load_vmlinux_btf()
 }
 
-/// A loaded module's BTF from /sys/kernel/btf/<module_name>, split over `vmlinux_btf`.
+/// A loaded module's BTF from /sys/kernel/btf/<module_name>, split over `vmlinux_btf` (read in
+/// place; mapped where the kernel allows it).
 ///
 /// # Safety
 /// `module_name` is a C string; `vmlinux_btf` is NULL or a live handle that outlives the result.

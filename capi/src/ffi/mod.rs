@@ -8,7 +8,7 @@ use std::ffi::{CStr, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
-use btf_core::{Error, ErrorKind};
+use btf_core::Error;
 
 use crate::handle::btf;
 
@@ -34,9 +34,10 @@ pub(crate) fn set_errno(value: c_int) {
     unsafe { *libc::__errno_location() = value };
 }
 
-/// Reports `err` as libbpf's int functions do: debug message, `errno`, negative errno returned.
+/// Reports `err` as libbpf's int functions do: a message at libbpf's level for the same event,
+/// `errno`, negative errno returned.
 pub(crate) fn fail(err: &Error) -> c_int {
-    print::debug(err.message());
+    print::as_libbpf(err.libbpf_log(), err.message());
     set_errno(err.errno());
     -err.errno()
 }
@@ -60,19 +61,14 @@ pub(crate) fn int_result(r: Result<c_int, Error>) -> c_int {
     r.unwrap_or_else(|e| fail(&e))
 }
 
-/// A constructor result: the handle, or NULL with `errno` set. Malformed data is a warning through
-/// the print callback, as libbpf warns about it; a missing or unreadable file is only a debug
-/// message, since libbpf reports those through `errno` alone.
+/// A constructor result: the handle, or NULL with `errno` set and the error reported at the level
+/// libbpf uses for the same event (nothing for a missing file, debug for a malformed header,
+/// a warning for a malformed type or ELF file).
 pub(crate) fn handle_result(r: Result<Box<btf>, Error>) -> *mut btf {
     match r {
         Ok(handle) => Box::into_raw(handle),
         Err(e) => {
-            match e.kind() {
-                ErrorKind::Os(_) | ErrorKind::ShortRead | ErrorKind::NotBtf => {
-                    print::debug(e.message())
-                }
-                _ => print::warn(e.message()),
-            }
+            print::as_libbpf(e.libbpf_log(), e.message());
             set_errno(e.errno());
             std::ptr::null_mut()
         }

@@ -1,8 +1,14 @@
 //! Library messages through the user's callback (`libbpf_set_print`), as libbpf routes its own:
 //! warnings and debug output go to the callback in force, by default stderr without debug lines.
+//! Each error is reported at the level libbpf uses for the same event ([`btf_core::LibbpfLog`]).
+//!
+//! The callback lives in one atomic word, not behind a lock: a `fork()` while another thread is
+//! printing must not leave the child a lock that nobody will ever release.
 
 use std::ffi::{CString, c_char, c_int, c_void};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use btf_core::LibbpfLog;
 
 /// `libbpf_print_fn_t`: `int (*)(enum libbpf_print_level, const char *, va_list)`.
 #[allow(non_camel_case_types)]
@@ -21,14 +27,31 @@ unsafe extern "C" {
 const LIBBPF_WARN: c_int = 0;
 const LIBBPF_DEBUG: c_int = 2;
 
-/// The callback in force; `None` until first use means libbtf's default (stderr, no debug).
-static PRINT: Mutex<Option<libbpf_print_fn_t>> = Mutex::new(None);
+/// The callback in force, as an address: [`DEFAULT`] for libbtf's default (stderr, no debug),
+/// [`SILENT`] for NULL, else the function's address.
+static PRINT: AtomicUsize = AtomicUsize::new(DEFAULT);
+const DEFAULT: usize = 0;
+const SILENT: usize = 1;
+
+fn encode(f: libbpf_print_fn_t) -> usize {
+    f.map_or(SILENT, |f| f as usize)
+}
+
+fn decode(value: usize) -> libbpf_print_fn_t {
+    match value {
+        DEFAULT => Some(libbtf_print_default),
+        SILENT => None,
+        // SAFETY: every other value was stored by `encode` from a function pointer of this type.
+        address => Some(unsafe {
+            std::mem::transmute::<usize, unsafe extern "C" fn(c_int, *const c_char, *mut c_void) -> c_int>(
+                address,
+            )
+        }),
+    }
+}
 
 fn current() -> libbpf_print_fn_t {
-    let guard = PRINT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard.unwrap_or(Some(libbtf_print_default))
+    decode(PRINT.load(Ordering::Acquire))
 }
 
 fn emit(level: c_int, message: &str) {
@@ -50,16 +73,20 @@ pub(crate) fn debug(message: &str) {
     emit(LIBBPF_DEBUG, message);
 }
 
+/// `message` at the level libbpf uses for the same event, or nothing where libbpf says nothing.
+pub(crate) fn as_libbpf(log: LibbpfLog, message: &str) {
+    match log {
+        LibbpfLog::Quiet => {}
+        LibbpfLog::Debug => debug(message),
+        LibbpfLog::Warn => warn(message),
+    }
+}
+
 /// Installs `fn_` as the print callback (NULL silences the library) and returns the previous one.
 ///
 /// # Safety
 /// `fn_` is NULL or a function with libbpf's print callback signature.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn libbpf_set_print(fn_: libbpf_print_fn_t) -> libbpf_print_fn_t {
-    let mut guard = PRINT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let old = guard.unwrap_or(Some(libbtf_print_default));
-    *guard = Some(fn_);
-    old
+    decode(PRINT.swap(encode(fn_), Ordering::AcqRel))
 }

@@ -60,8 +60,8 @@ pub unsafe extern "C" fn btf__find_str(btf: *mut btf, s: *const c_char) -> c_int
     let Some(s) = (unsafe { c_bytes(s) }) else {
         return fail_errno(EINVAL);
     };
-    // SAFETY: caller contract.
-    let Some(b) = (unsafe { handle_ref(btf) }) else {
+    // SAFETY: caller contract (libbpf's `btf__find_str` takes a non-const handle, too).
+    let Some(b) = (unsafe { handle_mut(btf) }) else {
         return fail_errno(EINVAL);
     };
     // The lookup may end libbpf's "unmodified" state (see `Btf::find_str`): drop cached bytes.

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::btf::Btf;
-use crate::error::{Error, Result};
+use crate::error::{Error, LibbpfLog, Result};
 use crate::fields::{FieldKind, field_positions};
 use crate::raw::{self, Kind};
 
@@ -152,7 +152,8 @@ impl<'a> Distill<'a> {
                         describe(src, from),
                         describe(src, id),
                         crate::parse::kind_name(&base_t),
-                    )));
+                    ))
+                    .logged(LibbpfLog::Warn));
                 }
                 self.new_id[id as usize] = u32::MAX;
                 self.needed.push(id);

@@ -8,7 +8,7 @@ use object::read::elf::{FileHeader, SectionHeader};
 use object::{FileKind, elf};
 
 use crate::btf::Btf;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, LibbpfLog, Result};
 
 /// Section names libbpf recognises.
 pub const BTF_SECTION: &str = ".BTF";
@@ -34,8 +34,9 @@ pub struct ElfSections<'a> {
     pub pointer_size: u32,
 }
 
+/// A malformed ELF file: libbpf warns about every such failure.
 fn format_err(what: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::ElfFormat, what.to_string())
+    Error::new(ErrorKind::ElfFormat, what.to_string()).logged(LibbpfLog::Warn)
 }
 
 fn scan<'a, Elf: FileHeader>(data: &'a [u8], pointer_size: u32) -> Result<ElfSections<'a>> {
@@ -91,7 +92,7 @@ pub fn elf_sections(data: &[u8]) -> Result<ElfSections<'_>> {
 pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>) -> Result<ElfBtf> {
     let secs = elf_sections(data)?;
     let Some(btf_bytes) = secs.btf else {
-        return Err(Error::new(ErrorKind::NoBtfSection, "no .BTF section"));
+        return Err(Error::new(ErrorKind::NoBtfSection, "no .BTF section").logged(LibbpfLog::Warn));
     };
     let (parse_base, relocate_onto) = match (secs.base, base) {
         (Some(distilled), base) => (
@@ -162,10 +163,10 @@ pub fn parse_elf_section(data: &[u8], name: &str, base: Option<Arc<Btf>>) -> Res
         _ => return Err(format_err("not an ELF file")),
     };
     let Some(bytes) = bytes else {
-        return Err(Error::new(
-            ErrorKind::NoBtfSection,
-            format!("no {name} section"),
-        ));
+        return Err(
+            Error::new(ErrorKind::NoBtfSection, format!("no {name} section"))
+                .logged(LibbpfLog::Warn),
+        );
     };
     let btf = match base {
         Some(b) => Btf::from_bytes_split(bytes, b),

@@ -46,11 +46,26 @@ impl ErrorKind {
     }
 }
 
+/// Whether and how loudly libbpf 1.7.0 tells its print callback (`libbpf_set_print`) about the
+/// same failure. The C library reports each error at this level, so libbpf's default printer
+/// (which shows warnings and hides debug output) shows exactly what it shows with libbpf.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LibbpfLog {
+    /// libbpf only returns the error (e.g. a missing file, a bad argument to `btf__add_*`).
+    #[default]
+    Quiet,
+    /// libbpf prints at `LIBBPF_DEBUG` (e.g. a malformed header or string section).
+    Debug,
+    /// libbpf prints at `LIBBPF_WARN` (e.g. a malformed type record, a bad ELF file).
+    Warn,
+}
+
 /// An error with its libbpf errno and a message for people.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    log: LibbpfLog,
 }
 
 impl fmt::Display for Error {
@@ -64,7 +79,19 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            log: LibbpfLog::Quiet,
         }
+    }
+
+    /// The same error, reported at `log` (how libbpf reports the same event).
+    pub fn logged(mut self, log: LibbpfLog) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// Whether and at what level libbpf 1.7.0 prints a message for this failure.
+    pub fn libbpf_log(&self) -> LibbpfLog {
+        self.log
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {

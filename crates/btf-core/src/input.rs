@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::btf::Btf;
 use crate::elf::{self, ElfBtf};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, LibbpfLog, Result};
 use crate::mem::backing::Backing;
 use crate::parse::{Input, parse_input};
 use crate::raw::BTF_MAGIC;
@@ -88,7 +88,8 @@ impl Btf {
     /// Reads BTF from an ELF file, compressed or not (`btf__parse_elf` / `btf__parse_elf_split`).
     pub fn parse_elf_file(path: impl AsRef<Path>, base: Option<Arc<Btf>>) -> Result<ElfBtf> {
         let path = path.as_ref();
-        let data = read(path)?;
+        // libbpf warns when it cannot open an ELF file (but not a raw BTF file).
+        let data = read(path).map_err(|e| e.logged(LibbpfLog::Warn))?;
         Self::parse_elf_bytes(&data, base).map_err(|e| e.context(path.display()))
     }
 

@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::btf::Btf;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, LibbpfLog};
 use crate::fields::{FieldKind, field_positions};
 use crate::mem::once::RaceOnce;
 use crate::raw::Kind;
@@ -115,6 +115,17 @@ fn sizes(list: &[u32]) -> String {
 }
 
 impl RelocateFailure {
+    /// How libbpf reports this failure: its argument checks and its field walk fail quietly,
+    /// everything about the distilled base or its mapping onto the new base is a warning.
+    pub fn libbpf_log(&self) -> LibbpfLog {
+        match self {
+            RelocateFailure::NotSplit
+            | RelocateFailure::SameBase
+            | RelocateFailure::UnknownKind { .. } => LibbpfLog::Quiet,
+            _ => LibbpfLog::Warn,
+        }
+    }
+
     /// The errno libbpf returns for this failure.
     pub fn error_kind(&self) -> ErrorKind {
         match self {
@@ -315,7 +326,7 @@ impl std::error::Error for RelocateError {}
 
 impl From<RelocateError> for Error {
     fn from(e: RelocateError) -> Error {
-        Error::new(e.first().error_kind(), e.to_string())
+        Error::new(e.first().error_kind(), e.to_string()).logged(e.first().libbpf_log())
     }
 }
 

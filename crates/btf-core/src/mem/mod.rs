@@ -4,4 +4,4 @@
 //! `#![deny(unsafe_code)]`.
 
 pub(crate) mod backing;
-pub(crate) mod once;
+pub mod once;

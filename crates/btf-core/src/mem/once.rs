@@ -10,7 +10,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// A lazily built value shared by readers (`&self`) and replaced by the owner (`&mut self`).
-pub(crate) struct RaceOnce<T> {
+pub struct RaceOnce<T> {
     /// Null, or a pointer from `Box::into_raw` owned by this cell.
     value: AtomicPtr<T>,
 }
@@ -23,14 +23,14 @@ unsafe impl<T: Send> Send for RaceOnce<T> {}
 
 impl<T> RaceOnce<T> {
     /// An empty cell.
-    pub(crate) const fn new() -> Self {
+    pub const fn new() -> Self {
         RaceOnce {
             value: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
     /// The value, if built.
-    pub(crate) fn get(&self) -> Option<&T> {
+    pub fn get(&self) -> Option<&T> {
         let p = self.value.load(Ordering::Acquire);
         // SAFETY: a non-null pointer was published by `publish` from `Box::into_raw` and is freed
         // only through `&mut self` (or drop), so it is valid for as long as `&self` is.
@@ -38,7 +38,7 @@ impl<T> RaceOnce<T> {
     }
 
     /// The value, building it with `build` first if no thread has published one yet.
-    pub(crate) fn get_or_init(&self, build: impl FnOnce() -> T) -> &T {
+    pub fn get_or_init(&self, build: impl FnOnce() -> T) -> &T {
         match self.get() {
             Some(v) => v,
             None => self.publish(Box::new(build())),
@@ -66,20 +66,20 @@ impl<T> RaceOnce<T> {
     }
 
     /// Sets the value if the cell is empty; otherwise leaves it as it is.
-    pub(crate) fn set(&self, value: T) {
+    pub fn set(&self, value: T) {
         if self.get().is_none() {
             self.publish(Box::new(value));
         }
     }
 
     /// Mutable access for the owner.
-    pub(crate) fn get_mut(&mut self) -> Option<&mut T> {
+    pub fn get_mut(&mut self) -> Option<&mut T> {
         // SAFETY: `&mut self` excludes every reader; the pointer is null or owned (see `get`).
         unsafe { self.value.get_mut().as_mut() }
     }
 
     /// Empties the cell, returning its value.
-    pub(crate) fn take(&mut self) -> Option<T> {
+    pub fn take(&mut self) -> Option<T> {
         let p = std::mem::replace(self.value.get_mut(), ptr::null_mut());
         // SAFETY: null, or the owned box, whose ownership moves out of the now-empty cell.
         (!p.is_null()).then(|| *unsafe { Box::from_raw(p) })

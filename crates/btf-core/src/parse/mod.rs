@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::btf::{Btf, Endianness};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, LibbpfLog, Result};
 use crate::mem::backing::Backing;
 use crate::raw::{
     self, HEADER_LEN_LAYOUT, HEADER_LEN_V1, Header, Kind, KindLayout, MAX_STR_OFFSET,
@@ -17,6 +17,11 @@ use crate::section::Section;
 use crate::types::TypeRef;
 
 mod fast;
+
+/// A header or string-section error: libbpf reports those at debug level.
+fn header_error(message: impl Into<String>) -> Error {
+    Error::invalid(message).logged(LibbpfLog::Debug)
+}
 
 fn read_u32(data: &[u8], at: usize, endian: Endianness) -> u32 {
     let b = [data[at], data[at + 1], data[at + 2], data[at + 3]];
@@ -33,7 +38,7 @@ fn read_header(data: &[u8]) -> Result<(Header, Endianness)> {
     } else if data[..2] == raw::BTF_MAGIC.to_be_bytes() {
         Endianness::Big
     } else {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: bad magic {:02x} {:02x} at offset 0 (expected eb9f in either byte order)",
             data[0], data[1]
         )));
@@ -69,29 +74,30 @@ fn check_header(h: &Header, endian: Endianness, size: usize) -> Result<()> {
                 "header: hdr_len {} of non-native-endian BTF is not supported (only {HEADER_LEN_V1} or {HEADER_LEN_LAYOUT})",
                 h.hdr_len
             ),
-        ));
+        )
+        .logged(LibbpfLog::Warn));
     }
     if size < h.hdr_len as usize {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: hdr_len {} is larger than the data ({size} bytes)",
             h.hdr_len
         )));
     }
     let meta_left = (size - h.hdr_len as usize) as u64;
     if u64::from(h.str_off) + u64::from(h.str_len) > meta_left {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: string section at {} + {} ends beyond the data ({meta_left} bytes after the header)",
             h.str_off, h.str_len
         )));
     }
     if u64::from(h.type_off) + u64::from(h.type_len) > u64::from(h.str_off) {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: type section at {} + {} overlaps the string section at {}",
             h.type_off, h.type_len, h.str_off
         )));
     }
     if h.type_off % 4 != 0 {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: type_off {} is not 4-byte aligned",
             h.type_off
         )));
@@ -104,24 +110,24 @@ fn check_strings(strs: &[u8], split: bool) -> Result<()> {
         return Ok(());
     }
     let Some(&last) = strs.last() else {
-        return Err(Error::invalid(
+        return Err(header_error(
             "string section: empty (base BTF needs at least the empty string)",
         ));
     };
     if strs.len() as u64 - 1 > u64::from(MAX_STR_OFFSET) {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "string section: {} bytes is too large",
             strs.len()
         )));
     }
     if last != 0 {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "string section: last byte (offset {}) is not NUL",
             strs.len() - 1
         )));
     }
     if !split && strs[0] != 0 {
-        return Err(Error::invalid(
+        return Err(header_error(
             "string section: does not start with the empty string (split BTF read without its base?)",
         ));
     }
@@ -234,13 +240,15 @@ fn index_types(
                 return Err(Error::invalid(format!(
                     "type [{id}] at byte {}: kind 0 (UNKN) is not a valid type record",
                     section_at + pos as u64 * 4
-                )));
+                ))
+                .logged(LibbpfLog::Debug));
             }
             None => layout.record_words(kind, vlen).map_err(|why| {
                 Error::invalid(format!(
                     "type [{id}] at byte {}: {why}",
                     section_at + pos as u64 * 4
                 ))
+                .logged(LibbpfLog::Debug)
             })?,
         } as usize;
         if pos + rec_words > total {
@@ -249,7 +257,8 @@ fn index_types(
                 section_at + pos as u64 * 4,
                 Kind::from_raw(kind).map_or("unknown-kind", Kind::name),
                 rec_words * 4
-            )));
+            ))
+            .logged(LibbpfLog::Warn));
         }
         offs.push(pos as u32);
         pos += rec_words;
@@ -259,7 +268,8 @@ fn index_types(
             "type section: {} trailing bytes at byte {} do not form a type record",
             u64::from(type_len) - pos as u64 * 4,
             section_at + pos as u64 * 4
-        )));
+        ))
+        .logged(LibbpfLog::Warn));
     }
     Ok(offs)
 }
@@ -276,6 +286,7 @@ fn sanity_check(btf: &Btf, types_at: u64) -> Result<()> {
                 t.id(),
                 types_at + u64::from(word_off) * 4
             ))
+            .logged(LibbpfLog::Warn)
         };
         let check_str = |off: u32, what: &str| {
             if off < str_end {
@@ -378,7 +389,7 @@ pub(crate) fn parse_input(input: Input<'_>, base: Option<Arc<Btf>>) -> Result<Bt
         Input::Backed(backing) => backing.bytes(),
     };
     if data.len() < HEADER_LEN_V1 as usize {
-        return Err(Error::invalid(format!(
+        return Err(header_error(format!(
             "header: data is {} bytes, shorter than the {HEADER_LEN_V1}-byte BTF header",
             data.len()
         )));
@@ -387,7 +398,8 @@ pub(crate) fn parse_input(input: Input<'_>, base: Option<Arc<Btf>>) -> Result<Bt
         return Err(Error::new(
             ErrorKind::TooBig,
             format!("{} bytes is more than BTF can address", data.len()),
-        ));
+        )
+        .logged(LibbpfLog::Debug));
     }
     let (header, endian) = read_header(data)?;
     check_header(&header, endian, data.len())?;
