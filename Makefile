@@ -229,18 +229,18 @@ TESTC_ENV     := LIBBTF_CORPUS=$(abspath $(TESTC_CORPUS)) LIBBTF_TEST_DATA=$(CUR
                  LIBBTF_MAP=$(CURDIR)/capi/libbtf.map
 TESTC_LIBBPF   = $(firstword $(wildcard target/release/build/libbpf-sys-*/out))
 
-.PHONY: test-c test-c-valgrind test-c-asan test-c-ref test-c-coverage
+.PHONY: test-c test-c-valgrind test-c-asan test-c-ref test-c-coverage test-log-levels
 
-test: test-c test-c-valgrind test-c-asan
+test: test-c test-c-valgrind test-c-asan test-log-levels
 
 $(TESTC_DIR)/%: tests-c/%.c $(TESTC_DEPS) $(BUILD)/libbtf.so.1
 	@mkdir -p $(@D)
-	$(CC) $(TESTC_CFLAGS) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 -Wl,-rpath,'$$ORIGIN/..' -ldl
+	$(CC) $(TESTC_CFLAGS) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 -Wl,-rpath,'$$ORIGIN/..' -ldl -lpthread
 
 $(TESTC_DIR)/asan/%: tests-c/%.c $(TESTC_DEPS) $(BUILD)/libbtf.so.1
 	@mkdir -p $(@D)
 	$(CC) $(TESTC_CFLAGS) $(TESTC_ASAN) -Iinclude -o $@ $< -L$(BUILD) -l:libbtf.so.1 \
-	  -Wl,-rpath,'$$ORIGIN/../..' -ldl
+	  -Wl,-rpath,'$$ORIGIN/../..' -ldl -lpthread
 
 test-c-coverage:
 	@tests-c/check-coverage.sh capi/libbtf.map tests-c/test_*.c
@@ -253,6 +253,13 @@ test-c-valgrind: deps $(addprefix $(TESTC_DIR)/,$(TESTC_NAMES))
 
 test-c-asan: $(addprefix $(TESTC_DIR)/asan/,$(TESTC_NAMES))
 	@$(TESTC_ENV) tests-c/run.sh asan $(TESTC_DIR)/asan $(TESTC_NAMES)
+
+#   make test-log-levels  tests-c/log_levels.c built against libbtf.so.1 and against libbpf 1.7.0
+#                         (libbpf-sys's static build): the levels of the messages each prints through
+#                         libbpf_set_print for 95 failures and successes must be identical
+test-log-levels: $(BUILD)/libbtf.so.1
+	$(CARGO) build -q --profile $(TEST_PROFILE) -p btf-difftest
+	tests-c/log-levels.sh "$$(ls -td target/$(TEST_PROFILE)/build/libbpf-sys-*/out | head -n 1)"
 
 test-c-ref:
 	@test -n "$(TESTC_LIBBPF)" || { echo "test-c-ref: no libbpf-sys build under target/release/build (cargo build --release -p btf-difftest)"; exit 1; }
