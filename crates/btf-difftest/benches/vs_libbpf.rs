@@ -4,11 +4,19 @@
 //! (`harness = false`, no criterion) measures:
 //!
 //! 1. parse of every corpus vmlinux from bytes already in memory (`Btf::from_bytes` vs
-//!    `btf__new`; both copy and validate);
+//!    `btf__new`; both copy and validate) and from its file (`Btf::parse_file` vs `btf__parse`);
+//!    and of the running kernel's BTF (`Btf::open` vs `btf__load_vmlinux_btf`; both map sysfs);
 //! 2. `find_by_name_kind` on the 6.1.0-47 vmlinux: ours for every named type (index build reported
 //!    separately), libbpf's linear scan on a deterministic sample, with the ids compared;
 //! 3. parse of split module BTF over the 6.1.0-47 vmlinux: `ext4` alone, and all 4,022 modules of
-//!    `modules-all/6.1.0-47.tar.zst` (base parsed once, outside the timed region).
+//!    `modules-all/6.1.0-47.tar.zst` (base parsed once, outside the timed region);
+//! 4. memory: heap kept (glibc `mallinfo2`: in-use chunks plus mmapped chunks) and peak RSS
+//!    growth (`VmHWM` after resetting it through `/proc/self/clear_refs`) of one call each:
+//!    the running kernel's BTF, a 5 MB corpus vmlinux file, and all 4,022 modules kept alive.
+//!
+//! btf-core starts no threads, so "one core" and "two cores" differ only in what else the machine
+//! runs: `make bench` runs this twice, pinned to one CPU with `taskset -c 0` and unpinned. The
+//! header says how many CPUs the process may use.
 //!
 //! The two sides are interleaved (A,B then B,A, ...) so that drift on a noisy machine hits both
 //! alike. Results are dropped outside the timed region. Each measurement runs at least
@@ -17,7 +25,7 @@
 //! Without `--bench` on the command line (i.e. under `cargo test --benches`) it runs in smoke
 //! mode: one iteration of everything and a subset of the modules, to check that it still works;
 //! it then prints no `RATIO`/`TARGET` lines.
-//! An optional positional argument filters sections by name (`parse`, `find`, `split`).
+//! An optional positional argument filters sections by name (`parse`, `find`, `split`, `memory`).
 //!
 //! The output ends with `RATIO ...` lines (lower is better for ours/libbpf, higher for
 //! libbpf/ours) and `TARGET ...` lines against the project's goals.
@@ -40,8 +48,15 @@ const BASE_VER: &str = "6.1.0-47";
 const SPLIT_MODULE: &str = "ext4";
 /// libbpf is timed on every `LIBBPF_SAMPLE_STEP`-th named type (its lookups are linear scans).
 const LIBBPF_SAMPLE_STEP: usize = 200;
-/// Goal: parse time ours/libbpf at most this.
-const TARGET_PARSE_RATIO: f64 = 0.5;
+/// Goals, ours/libbpf time: parse from bytes in memory, from a file, from sysfs (both map it),
+/// split BTF of every module.
+const TARGET_PARSE_BYTES: f64 = 0.6;
+const TARGET_PARSE_FILE: f64 = 0.5;
+const TARGET_PARSE_SYSFS: f64 = 0.3;
+const TARGET_PARSE_SPLIT: f64 = 0.5;
+/// Goal, ours/libbpf memory: at most libbpf's.
+const TARGET_MEMORY: f64 = 1.0;
+const SYSFS_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 /// Goal: lookups at least this many times faster than libbpf.
 const TARGET_LOOKUP_SPEEDUP: f64 = 100.0;
 
@@ -107,6 +122,9 @@ impl Samples {
     fn min(&self) -> Duration {
         self.0.iter().copied().min().unwrap_or_default()
     }
+    fn max(&self) -> Duration {
+        self.0.iter().copied().max().unwrap_or_default()
+    }
     fn len(&self) -> usize {
         self.0.len()
     }
@@ -166,23 +184,20 @@ struct Summary {
 }
 
 impl Summary {
-    /// Records a parse ratio (ours/libbpf of the medians) and checks it against the target.
-    fn parse_ratio(&mut self, label: &str, r: f64) {
+    /// Records a ratio (ours/libbpf) and checks it against `target` (lower is better).
+    fn ratio(&mut self, label: &str, r: f64, target: f64) {
         self.ratios
             .push(format!("RATIO {label} ours/libbpf = {r:.2}"));
-        let verdict = if r <= TARGET_PARSE_RATIO {
-            "met"
-        } else {
-            "NOT MET"
-        };
+        let verdict = if r <= target { "met" } else { "NOT MET" };
         self.targets.push(format!(
-            "TARGET {label} ours/libbpf <= {TARGET_PARSE_RATIO:.2}: {verdict} ({r:.2})"
+            "TARGET {label} ours/libbpf <= {target:.2}: {verdict} ({r:.2})"
         ));
     }
 }
 
 fn machine_info(smoke: bool) {
     let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let online = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -197,7 +212,11 @@ fn machine_info(smoke: bool) {
         "btf-core vs libbpf 1.7.0 (libbpf-sys vendored: built from source with the cc crate's C \
          flags for this profile's opt-level, linked statically)"
     );
-    println!("machine: nproc={nproc}, cpu: {cpu}");
+    println!(
+        "machine: CPUs this process may use = {nproc} ({}), online: {}, cpu: {cpu}",
+        if nproc == 1 { "ONE CORE" } else { "all cores" },
+        online.trim()
+    );
     println!("optimized build: {optimized}");
     if smoke {
         println!("mode: SMOKE (no --bench argument): 1 iteration, subset of modules");
@@ -213,27 +232,56 @@ fn read(path: &Path) -> Vec<u8> {
 // 1. vmlinux parse
 // ------------------------------------------------------------------------------------------------
 
-fn bench_vmlinux_parse(cfg: &Config, summary: &mut Summary) {
-    println!("== 1. parse of vmlinux BTF from memory: Btf::from_bytes vs btf__new ==");
+fn parse_header(what: &str) {
     println!(
-        "{:<10} {:>7} {:>9} {:>5} | {:>8} {:>8} | {:>8} {:>8} | {:>7} {:>7}",
-        "vmlinux",
+        "{:<18} {:>7} {:>9} {:>5} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} | {:>6} {:>6}",
+        what,
         "types",
         "bytes",
         "iters",
-        "ours med",
         "ours min",
-        "lbpf med",
+        "ours med",
+        "ours max",
         "lbpf min",
+        "lbpf med",
+        "lbpf max",
         "r(med)",
         "r(min)"
     );
+}
+
+/// One row of a parse table; returns the ratio of the medians.
+fn parse_row(label: &str, types: u32, bytes: usize, a: &Samples, b: &Samples) -> f64 {
+    let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
+    println!(
+        "{:<18} {:>7} {:>9} {:>5} | {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.3} | {:>6.2} {:>6.2}",
+        label,
+        types,
+        bytes,
+        a.len(),
+        ms(a.min()),
+        ms(a.median()),
+        ms(a.max()),
+        ms(b.min()),
+        ms(b.median()),
+        ms(b.max()),
+        r_med,
+        r_min
+    );
+    r_med
+}
+
+fn bench_vmlinux_parse(cfg: &Config, summary: &mut Summary) {
+    println!("== 1. parse of vmlinux BTF: from memory (Btf::from_bytes vs btf__new), from its file ==");
+    println!("==    (Btf::parse_file vs btf__parse), the running kernel's (Btf::open vs btf__load_vmlinux_btf) ==");
+    parse_header("vmlinux");
     for path in corpus::vmlinux_files() {
         let ver = corpus::version_of(&path).unwrap_or_default();
         let data = read(&path);
         let ours = Btf::from_bytes(&data).unwrap_or_else(|e| panic!("{ver}: ours: {e}"));
         let theirs = LibbpfBtf::from_bytes(&data).unwrap_or_else(|e| panic!("{ver}: libbpf: {e}"));
         assert_eq!(ours.type_cnt(), theirs.type_cnt(), "{ver}: type count");
+        let types = ours.nr_types();
         drop((ours, theirs));
 
         let (a, b) = interleaved(
@@ -241,21 +289,34 @@ fn bench_vmlinux_parse(cfg: &Config, summary: &mut Summary) {
             || Btf::from_bytes(&data).unwrap(),
             || LibbpfBtf::from_bytes(&data).unwrap(),
         );
-        let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
-        println!(
-            "{:<10} {:>7} {:>9} {:>5} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>7.2} {:>7.2}",
-            ver,
-            Btf::from_bytes(&data).unwrap().nr_types(),
-            data.len(),
-            a.len(),
-            ms(a.median()),
-            ms(a.min()),
-            ms(b.median()),
-            ms(b.min()),
-            r_med,
-            r_min
+        let r = parse_row(&format!("{ver} bytes"), types, data.len(), &a, &b);
+        summary.ratio(&format!("parse-bytes/{ver}"), r, TARGET_PARSE_BYTES);
+
+        let (a, b) = interleaved(
+            cfg,
+            || Btf::parse_file(&path, None).unwrap(),
+            || LibbpfBtf::parse(&path).unwrap(),
         );
-        summary.parse_ratio(&format!("parse/{ver}"), r_med);
+        let r = parse_row(&format!("{ver} file"), types, data.len(), &a, &b);
+        summary.ratio(&format!("parse-file/{ver}"), r, TARGET_PARSE_FILE);
+    }
+    match std::fs::read(SYSFS_VMLINUX) {
+        Err(e) => println!("SKIP sysfs: {SYSFS_VMLINUX}: {e}"),
+        Ok(data) => {
+            let ours = Btf::open(SYSFS_VMLINUX).expect("ours parses the kernel's BTF");
+            let theirs = LibbpfBtf::load_vmlinux().expect("libbpf loads the kernel's BTF");
+            assert_eq!(ours.type_cnt(), theirs.type_cnt(), "sysfs: type count");
+            assert!(ours.is_mapped(), "sysfs: ours maps the kernel's BTF");
+            let types = ours.nr_types();
+            drop((ours, theirs));
+            let (a, b) = interleaved(
+                cfg,
+                || Btf::open(SYSFS_VMLINUX).unwrap(),
+                || LibbpfBtf::load_vmlinux().unwrap(),
+            );
+            let r = parse_row("sysfs (mapped)", types, data.len(), &a, &b);
+            summary.ratio("parse-sysfs/vmlinux", r, TARGET_PARSE_SYSFS);
+        }
     }
     println!("(times in ms; r = ours/libbpf, lower is better)");
     println!();
@@ -522,7 +583,7 @@ fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
             || LibbpfBtf::from_bytes_split(&data, &lib_base).unwrap(),
         );
         let (r, _) = split_row(SPLIT_MODULE, 1, data.len(), &a, &b);
-        summary.parse_ratio(&format!("parse-split/{SPLIT_MODULE}"), r);
+        summary.ratio(&format!("parse-split/{SPLIT_MODULE}"), r, TARGET_PARSE_SPLIT);
     } else {
         println!("SKIP {SPLIT_MODULE}: modules/{BASE_VER}/{SPLIT_MODULE}.btf not found");
     }
@@ -569,10 +630,140 @@ fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
                 "({ok} of {} modules parse on both sides; times are per pass over all of them)",
                 modules.len()
             );
-            summary.parse_ratio(&format!("parse-split/{label}"), r);
+            summary.ratio(&format!("parse-split/{label}"), r, TARGET_PARSE_SPLIT);
         }
     }
     println!("(times in ms; r = ours/libbpf, lower is better)");
+    println!();
+}
+
+// ------------------------------------------------------------------------------------------------
+// 4. memory
+// ------------------------------------------------------------------------------------------------
+
+/// Bytes of heap in use: glibc's in-use chunks plus its mmapped chunks (both libraries allocate
+/// through malloc).
+fn heap_in_use() -> i64 {
+    // SAFETY: mallinfo2 only reads the allocator's statistics.
+    let m = unsafe { libc::mallinfo2() };
+    (m.uordblks + m.hblkhd) as i64
+}
+
+/// A `/proc/self/status` field in bytes (`VmRSS`, `VmHWM`).
+fn status_bytes(field: &str) -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<i64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// What one call costs in memory.
+#[derive(Clone, Copy, Debug)]
+struct MemCost {
+    /// Heap still in use after the call, held by its result.
+    heap: i64,
+    /// Growth of the resident set's high-water mark during the call.
+    peak_rss: i64,
+}
+
+/// Runs `f` with the RSS high-water mark reset, keeps its result until measured, then drops it.
+fn mem_cost<R>(f: &mut impl FnMut() -> R) -> MemCost {
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe { libc::malloc_trim(0) };
+    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let (rss0, heap0) = (status_bytes("VmRSS"), heap_in_use());
+    let result = black_box(f());
+    let cost = MemCost {
+        heap: heap_in_use() - heap0,
+        peak_rss: status_bytes("VmHWM") - rss0,
+    };
+    drop(result);
+    cost
+}
+
+/// The median cost of `runs` calls (memory is nearly deterministic; the median drops outliers
+/// from the allocator's own bookkeeping).
+fn mem_median<R>(runs: usize, mut f: impl FnMut() -> R) -> MemCost {
+    let mut costs: Vec<MemCost> = (0..runs).map(|_| mem_cost(&mut f)).collect();
+    let mid = costs.len() / 2;
+    costs.sort_by_key(|c| c.heap);
+    let heap = costs[mid].heap;
+    costs.sort_by_key(|c| c.peak_rss);
+    MemCost {
+        heap,
+        peak_rss: costs[mid].peak_rss,
+    }
+}
+
+fn mib(bytes: i64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn mem_row(summary: &mut Summary, label: &str, ours: MemCost, theirs: MemCost) {
+    let rh = ours.heap as f64 / (theirs.heap as f64).max(1.0);
+    let rp = ours.peak_rss as f64 / (theirs.peak_rss as f64).max(1.0);
+    println!(
+        "{:<32} | {:>9.3} {:>9.3} {:>6.2} | {:>9.3} {:>9.3} {:>6.2}",
+        label,
+        mib(ours.heap),
+        mib(theirs.heap),
+        rh,
+        mib(ours.peak_rss),
+        mib(theirs.peak_rss),
+        rp
+    );
+    summary.ratio(&format!("memory-heap/{label}"), rh, TARGET_MEMORY);
+    summary.ratio(&format!("memory-peak-rss/{label}"), rp, TARGET_MEMORY);
+}
+
+fn bench_memory(runs: usize, base_data: &[u8], summary: &mut Summary) {
+    println!("== 4. memory of one call: heap kept by its result, and peak RSS growth during it ==");
+    println!(
+        "{:<32} | {:>9} {:>9} {:>6} | {:>9} {:>9} {:>6}",
+        "call", "ours MiB", "lbpf MiB", "r", "ours MiB", "lbpf MiB", "r"
+    );
+    if std::fs::File::open(SYSFS_VMLINUX).is_ok() {
+        let ours = mem_median(runs, || Btf::open(SYSFS_VMLINUX).unwrap());
+        let theirs = mem_median(runs, || LibbpfBtf::load_vmlinux().unwrap());
+        mem_row(summary, "load_vmlinux_btf (sysfs)", ours, theirs);
+    } else {
+        println!("SKIP sysfs: {SYSFS_VMLINUX} not readable");
+    }
+    if let Some(path) = corpus::vmlinux_file("6.18.44") {
+        let ours = mem_median(runs, || Btf::parse_file(&path, None).unwrap());
+        let theirs = mem_median(runs, || LibbpfBtf::parse(&path).unwrap());
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        mem_row(
+            summary,
+            &format!("btf__parse 6.18.44 ({:.1} MB)", size as f64 / 1e6),
+            ours,
+            theirs,
+        );
+    }
+    match corpus::modules_all(BASE_VER) {
+        Err(e) => println!("SKIP modules-all/{BASE_VER}.tar.zst: {e}"),
+        Ok(modules) => {
+            let ours_base = Arc::new(Btf::from_bytes(base_data).expect("ours parses the base"));
+            let lib_base = Arc::new(LibbpfBtf::from_bytes(base_data).expect("libbpf parses"));
+            let ours = mem_median(runs, || {
+                modules
+                    .iter()
+                    .map(|(_, d)| Btf::from_bytes_split(d, Arc::clone(&ours_base)).unwrap())
+                    .collect::<Vec<_>>()
+            });
+            let theirs = mem_median(runs, || {
+                modules
+                    .iter()
+                    .map(|(_, d)| LibbpfBtf::from_bytes_split(d, &lib_base).unwrap())
+                    .collect::<Vec<_>>()
+            });
+            mem_row(summary, &format!("{} modules kept alive", modules.len()), ours, theirs);
+        }
+    }
+    println!("(MiB; r = ours/libbpf, lower is better; ours is btf-core's call behind the C one)");
     println!();
 }
 
@@ -615,6 +806,9 @@ fn main() {
             }
             if wants("split") {
                 bench_split(&cfg, base, &mut summary);
+            }
+            if wants("memory") {
+                bench_memory(if smoke { 1 } else { 5 }, base, &mut summary);
             }
         }
     }

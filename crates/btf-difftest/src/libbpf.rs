@@ -231,6 +231,15 @@ impl LibbpfBtf {
         Self::wrap(raw, None, Arc::default())
     }
 
+    /// `btf__load_vmlinux_btf()`: the running kernel's BTF, which libbpf 1.7 maps read-only from
+    /// `/sys/kernel/btf/vmlinux`.
+    pub fn load_vmlinux() -> Result<Self, i32> {
+        set_errno(0);
+        // SAFETY: no arguments; the result is a new object owned by the wrapper.
+        let raw = unsafe { sys::btf__load_vmlinux_btf() };
+        Self::wrap(raw, None, Arc::default())
+    }
+
     /// `btf__parse_split(path, base)`: reads raw split BTF or an ELF `.BTF` section on top of
     /// `base` (kept alive through the `Arc`).
     pub fn parse_split(path: impl AsRef<Path>, base: &Arc<LibbpfBtf>) -> Result<Self, i32> {

@@ -24,15 +24,18 @@ use std::sync::Arc;
 /// Bytes a parsed `Btf` may point into.
 #[derive(Debug)]
 pub(crate) enum Backing {
-    /// A private read-only mapping of a file that cannot change (see the module docs).
-    Mapped(memmap2::Mmap),
+    /// A private read-only mapping of a file that cannot change (see the module docs); `kernel`
+    /// when the file is on sysfs, i.e. the kernel's own BTF.
+    Mapped { map: memmap2::Mmap, kernel: bool },
     /// A file read into 4-byte-aligned memory: `len` bytes at the start of `words`.
     Heap { words: Box<[u32]>, len: usize },
 }
 
+const SYSFS_MAGIC: i64 = 0x6265_6572;
+
 /// Filesystem magic numbers (`statfs.f_type`) whose files cannot change under a mapping.
 const IMMUTABLE_FILESYSTEMS: [i64; 6] = [
-    0x6265_6572, // sysfs
+    SYSFS_MAGIC,
     0x7371_7368, // squashfs
     0xe0f5_e1e2, // EROFS
     0x9660,      // ISO 9660
@@ -40,21 +43,39 @@ const IMMUTABLE_FILESYSTEMS: [i64; 6] = [
     0x7275,      // romfs
 ];
 
-/// Whether the contents of `file` are guaranteed not to change while it is mapped.
-fn contents_fixed(file: &File) -> bool {
+/// What a file's filesystem and seals guarantee about its contents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    /// May change at any time: never mapped.
+    Changeable,
+    /// Cannot change while mapped.
+    Fixed,
+    /// Cannot change, and is the kernel's own (sysfs).
+    Kernel,
+}
+
+fn contents(file: &File) -> Contents {
     let fd = file.as_raw_fd();
     // SAFETY: `statfs` is plain old data; `fstatfs` fills it for a valid fd or fails.
     let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: `fd` is open for the duration of the call and `fs` is writable.
-    if unsafe { libc::fstatfs(fd, &mut fs) } == 0
-        && IMMUTABLE_FILESYSTEMS.contains(&(fs.f_type as i64))
-    {
-        return true;
+    if unsafe { libc::fstatfs(fd, &mut fs) } == 0 {
+        let magic = fs.f_type as i64;
+        if magic == SYSFS_MAGIC {
+            return Contents::Kernel;
+        }
+        if IMMUTABLE_FILESYSTEMS.contains(&magic) {
+            return Contents::Fixed;
+        }
     }
     // SAFETY: F_GET_SEALS takes no argument; on a file that is not a memfd it fails with EINVAL.
     let seals = unsafe { libc::fcntl(fd, libc::F_GET_SEALS) };
     let needed = libc::F_SEAL_SHRINK | libc::F_SEAL_WRITE;
-    seals >= 0 && seals & needed == needed
+    if seals >= 0 && seals & needed == needed {
+        Contents::Fixed
+    } else {
+        Contents::Changeable
+    }
 }
 
 impl Backing {
@@ -62,7 +83,8 @@ impl Backing {
     /// change and the kernel lets us map it, else read. `size` only sizes the first read: the
     /// file is read to its end, however long that turns out to be.
     pub(crate) fn load(file: &mut File, size: u64) -> io::Result<Backing> {
-        if size > 0 && contents_fixed(file) {
+        let contents = if size > 0 { contents(file) } else { Contents::Changeable };
+        if contents != Contents::Changeable {
             let len =
                 usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
             // SAFETY: the contents of `file` cannot change or shrink while mapped (checked just
@@ -74,7 +96,8 @@ impl Backing {
             };
             // Sysfs files other than vmlinux (module BTF) refuse mmap: read those.
             if let Ok(map) = mapped {
-                return Ok(Backing::Mapped(map));
+                let kernel = contents == Contents::Kernel;
+                return Ok(Backing::Mapped { map, kernel });
             }
         }
         Self::read(file, size)
@@ -110,14 +133,20 @@ impl Backing {
     /// All the bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
-            Backing::Mapped(map) => map,
+            Backing::Mapped { map, .. } => map,
             Backing::Heap { words, len } => &bytes_of(words)[..*len],
         }
     }
 
     /// Whether these bytes are a file mapping (rather than heap memory).
     pub(crate) fn is_mapped(&self) -> bool {
-        matches!(self, Backing::Mapped(_))
+        matches!(self, Backing::Mapped { .. })
+    }
+
+    /// Whether these bytes are a mapping of the kernel's own BTF: sysfs lets only vmlinux BTF
+    /// be mapped (`/sys/kernel/btf/vmlinux`), which the kernel verified when it booted.
+    pub(crate) fn is_kernel_btf(&self) -> bool {
+        matches!(self, Backing::Mapped { kernel: true, .. })
     }
 }
 

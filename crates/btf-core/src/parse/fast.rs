@@ -168,6 +168,29 @@ fn fold_bounds(rec: &[u32], kind: u32, (mut max_str, mut max_id): (u32, u32)) ->
     (max_str, max_id)
 }
 
+/// [`fold_bounds`] for record `words[pos..end]` of kind `kind`, with one loop for every element
+/// stride (fewer data-dependent branches than a loop per stride: measurably faster).
+#[inline]
+fn fold_record(words: &[u32], pos: usize, end: usize, kind: u32, bounds: (u32, u32)) -> (u32, u32) {
+    let s = &SHAPES[kind as usize];
+    if s.fixed == 3 {
+        return fold_bounds(&words[pos..end], kind, bounds);
+    }
+    let (mut max_str, mut max_id) = bounds;
+    max_str = max_str.max(words[pos]);
+    max_id = max_id.max(words[pos + 2] & s.hdr_id);
+    // Kinds without elements end right after their fixed part, so the loop never runs for them.
+    let per = usize::from(s.per);
+    let mut at = pos + 3 + usize::from(s.fixed);
+    while at + 2 <= end {
+        let (e0, e1) = (words[at], words[at + 1]);
+        max_str = max_str.max(e0 & s.e0_str);
+        max_id = max_id.max(e0 & s.e0_id).max(e1 & s.e1_id);
+        at += per;
+    }
+    (max_str, max_id)
+}
+
 /// What the pass found about the records.
 pub(super) enum Walked {
     /// Every record sized and every check passed: where each record starts (in words).
@@ -180,12 +203,15 @@ pub(super) enum Walked {
 }
 
 /// Sizes and checks every record of `words`, the own types of split BTF over `base` (or of
-/// standalone BTF) whose ids start at `start_id` and whose strings end at `str_end`.
+/// standalone BTF) whose ids start at `start_id` and whose strings end at `str_end`. With `check`
+/// false the records are only sized: for the running kernel's own BTF, which the kernel checked
+/// by stricter rules than these before it published it (see `parse_input`).
 pub(super) fn walk_and_check(
     words: &[u32],
     base: Option<&Btf>,
     start_id: u32,
     str_end: u32,
+    check: bool,
 ) -> Walked {
     let total = words.len();
     // About six words per type in kernel BTF; trimmed to size below.
@@ -200,9 +226,11 @@ pub(super) fn walk_and_check(
         let Some((kind, end)) = record_end(words[pos + 1], pos, total) else {
             return Walked::Unsized;
         };
-        bounds = fold_bounds(&words[pos..end], kind, bounds);
+        if check {
+            bounds = fold_record(words, pos, end, kind, bounds);
+        }
         offs.push(pos as u32);
-        if kind == Kind::Func as u32 {
+        if check && kind == Kind::Func as u32 {
             let target = words[pos + 2];
             if target < start_id {
                 funcs_ok &= base

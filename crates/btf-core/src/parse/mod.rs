@@ -448,8 +448,22 @@ pub(crate) fn parse_input(input: Input<'_>, base: Option<Arc<Btf>>) -> Result<Bt
     // Fast path for well-formed BTF of known kinds; anything else (and any failed check) goes
     // through the detailed walk and check, which produce the exact error. A section that is not
     // whole words has trailing bytes: the detailed walk reports them.
+    //
+    // The running kernel's own vmlinux BTF, mapped from sysfs, is only sized, not checked: the
+    // kernel ran stricter checks of these very bytes when it booted (kernel/bpf/btf.c: every
+    // name offset inside the strings, every referenced id resolved, FUNC only on FUNC_PROTO),
+    // so libbpf's checks cannot fail on it and re-running them only costs time. Every accessor
+    // stays bounds-checked either way.
+    let kernel_checked = btf.base.is_none()
+        && matches!(&input, Input::Backed(b) if b.is_kernel_btf() && in_place.is_some());
     let walked = if type_len % 4 == 0 {
-        fast::walk_and_check(&words, btf.base.as_deref(), btf.start_id, btf.str_end())
+        fast::walk_and_check(
+            &words,
+            btf.base.as_deref(),
+            btf.start_id,
+            btf.str_end(),
+            !kernel_checked,
+        )
     } else {
         fast::Walked::Unsized
     };
