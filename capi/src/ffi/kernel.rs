@@ -189,7 +189,10 @@ fn find_vmlinux() -> Result<Btf, btf_core::Error> {
                 Ok(core)
             }
             Err(e) => {
-                let why = format!("failed to read kernel BTF from '{SYSFS_VMLINUX}': {}", e.message());
+                let why = format!(
+                    "failed to read kernel BTF from '{SYSFS_VMLINUX}': {}",
+                    e.message()
+                );
                 Err(btf_core::Error::new(e.kind(), why).logged(Warn))
             }
         };
@@ -209,14 +212,20 @@ fn find_vmlinux() -> Result<Btf, btf_core::Error> {
             Ok(_) => "ok".to_string(),
             Err(e) => e.message().to_string(),
         };
-        super::print::debug(&format!("loading kernel BTF '{}': {outcome}", path.display()));
+        super::print::debug(&format!(
+            "loading kernel BTF '{}': {outcome}",
+            path.display()
+        ));
         if parsed.is_ok() {
             return parsed;
         }
     }
     // Each failure was reported above; the warning below is libbpf's closing one.
     super::print::warn("failed to find valid kernel BTF");
-    Err(btf_core::Error::new(btf_core::ErrorKind::Os(libc::ESRCH), "no vmlinux BTF found").logged(Quiet))
+    Err(
+        btf_core::Error::new(btf_core::ErrorKind::Os(libc::ESRCH), "no vmlinux BTF found")
+            .logged(Quiet),
+    )
 }
 
 /// Whether this process may read `path` (libbpf's `faccessat(..., R_OK, AT_EACCESS)`).

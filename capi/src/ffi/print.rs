@@ -43,9 +43,10 @@ fn decode(value: usize) -> libbpf_print_fn_t {
         SILENT => None,
         // SAFETY: every other value was stored by `encode` from a function pointer of this type.
         address => Some(unsafe {
-            std::mem::transmute::<usize, unsafe extern "C" fn(c_int, *const c_char, *mut c_void) -> c_int>(
-                address,
-            )
+            std::mem::transmute::<
+                usize,
+                unsafe extern "C" fn(c_int, *const c_char, *mut c_void) -> c_int,
+            >(address)
         }),
     }
 }

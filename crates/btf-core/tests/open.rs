@@ -28,7 +28,12 @@ fn big_btf() -> Vec<u8> {
 
 fn memfd(bytes: &[u8], seal: bool) -> File {
     // SAFETY: a valid C string name and valid flags.
-    let fd = unsafe { libc::memfd_create(c"btf-open-test".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
+    let fd = unsafe {
+        libc::memfd_create(
+            c"btf-open-test".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
     assert!(fd >= 0);
     // SAFETY: a fresh fd nobody else owns.
     let mut f = unsafe { File::from_raw_fd(fd) };
@@ -36,7 +41,10 @@ fn memfd(bytes: &[u8], seal: bool) -> File {
     if seal {
         let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
         // SAFETY: F_ADD_SEALS on our own memfd.
-        assert_eq!(unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, seals) }, 0);
+        assert_eq!(
+            unsafe { libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, seals) },
+            0
+        );
     }
     f
 }
@@ -74,7 +82,10 @@ fn sealed_memfds_are_mapped_other_files_are_read_and_all_agree() {
 
     let unsealed = memfd(&bytes, false);
     let read = Btf::open(fd_path(&unsealed)).unwrap();
-    assert!(!read.is_mapped(), "an unsealed memfd could shrink: read, not mapped");
+    assert!(
+        !read.is_mapped(),
+        "an unsealed memfd could shrink: read, not mapped"
+    );
     assert_same(&read, &copied);
 
     let path = temp_file("regular", &bytes);
@@ -111,7 +122,10 @@ fn modifying_a_mapped_object_copies_and_leaves_the_file_alone() {
     modified.set_endianness(Endianness::native());
     modified.dedup(&Default::default()).unwrap();
     assert!(!modified.is_mapped(), "every section was copied on write");
-    assert_eq!(modified.find_by_name_kind(b"added", Kind::Int as u32), Some(id));
+    assert_eq!(
+        modified.find_by_name_kind(b"added", Kind::Int as u32),
+        Some(id)
+    );
     // The file and the shared original are untouched.
     assert!(original.is_mapped());
     assert_eq!(&*original.raw_data(), &bytes[..]);
@@ -186,7 +200,13 @@ fn a_mapped_sealed_memfd_cannot_be_truncated() {
     let sealed = memfd(&bytes, true);
     let btf = Btf::open(fd_path(&sealed)).unwrap();
     assert!(btf.is_mapped());
-    assert!(sealed.set_len(100).is_err(), "F_SEAL_SHRINK refuses the truncation");
+    assert!(
+        sealed.set_len(100).is_err(),
+        "F_SEAL_SHRINK refuses the truncation"
+    );
     assert_eq!(btf.raw_data().len(), bytes.len());
-    assert!(btf.find_by_name_kind(b"s11999", Kind::Struct as u32).is_some());
+    assert!(
+        btf.find_by_name_kind(b"s11999", Kind::Struct as u32)
+            .is_some()
+    );
 }

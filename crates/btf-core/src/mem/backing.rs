@@ -29,9 +29,16 @@ pub(crate) enum Backing {
     Mapped { map: memmap2::Mmap, kernel: bool },
     /// A file read into 4-byte-aligned memory: `len` bytes at the start of `words`.
     Heap { words: Box<[u32]>, len: usize },
+    /// A large file read into anonymous memory mapped for it, its pages faulted in with one call
+    /// (`MAP_POPULATE`) rather than one fault per page as the read first touches them: `len`
+    /// bytes at the start. Anonymous memory cannot be truncated under us.
+    Anon { map: memmap2::MmapMut, len: usize },
 }
 
 const SYSFS_MAGIC: i64 = 0x6265_6572;
+
+/// Files at least this large are read into their own populated mapping (see [`Backing::Anon`]).
+const ANON_MIN_BYTES: u64 = 1 << 20;
 
 /// Filesystem magic numbers (`statfs.f_type`) whose files cannot change under a mapping.
 const IMMUTABLE_FILESYSTEMS: [i64; 6] = [
@@ -83,7 +90,11 @@ impl Backing {
     /// change and the kernel lets us map it, else read. `size` only sizes the first read: the
     /// file is read to its end, however long that turns out to be.
     pub(crate) fn load(file: &mut File, size: u64) -> io::Result<Backing> {
-        let contents = if size > 0 { contents(file) } else { Contents::Changeable };
+        let contents = if size > 0 {
+            contents(file)
+        } else {
+            Contents::Changeable
+        };
         if contents != Contents::Changeable {
             let len =
                 usize::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
@@ -100,7 +111,36 @@ impl Backing {
                 return Ok(Backing::Mapped { map, kernel });
             }
         }
+        if size >= ANON_MIN_BYTES {
+            if let Some(anon) = Self::read_anon(file, size)? {
+                return Ok(anon);
+            }
+        }
         Self::read(file, size)
+    }
+
+    /// Reads a file of `size` bytes into populated anonymous memory; `None` when it turns out
+    /// longer than `size` (it grew: the heap read handles any length) or the mapping fails.
+    fn read_anon(file: &mut File, size: u64) -> io::Result<Option<Backing>> {
+        let Ok(cap) = usize::try_from(size.saturating_add(1)) else {
+            return Ok(None);
+        };
+        let Ok(mut map) = memmap2::MmapOptions::new().len(cap).populate().map_anon() else {
+            return Ok(None);
+        };
+        let mut len = 0;
+        loop {
+            match file.read(&mut map[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            if len == cap {
+                return Ok(None);
+            }
+        }
+        Ok(Some(Backing::Anon { map, len }))
     }
 
     /// Reads `file` to its end into 4-byte-aligned memory.
@@ -130,11 +170,23 @@ impl Backing {
         })
     }
 
+    /// A word-aligned copy of `data`: one allocation and one copy for a whole BTF blob, which
+    /// its types and strings then point into.
+    pub(crate) fn copy_of(data: &[u8]) -> Backing {
+        let mut words = vec![0u32; data.len().div_ceil(4)].into_boxed_slice();
+        bytes_of_mut(&mut words)[..data.len()].copy_from_slice(data);
+        Backing::Heap {
+            words,
+            len: data.len(),
+        }
+    }
+
     /// All the bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             Backing::Mapped { map, .. } => map,
             Backing::Heap { words, len } => &bytes_of(words)[..*len],
+            Backing::Anon { map, len } => &map[..*len],
         }
     }
 

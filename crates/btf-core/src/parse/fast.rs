@@ -248,6 +248,8 @@ pub(super) fn walk_and_check(
     if pos != total {
         return Walked::Unsized;
     }
+    // Trimmed to size: glibc shrinks a chunk in place (or remaps a large one), so the slack of
+    // the estimate is returned without a copy.
     offs.shrink_to_fit();
     let (max_str, max_id) = bounds;
     let type_cnt = u64::from(start_id) + offs.len() as u64;

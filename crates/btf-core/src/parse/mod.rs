@@ -375,8 +375,17 @@ pub(crate) enum Input<'a> {
     Backed(Arc<Backing>),
 }
 
-/// Parses raw BTF bytes, over `base` for split BTF (`btf__new` / `btf__new_split`).
+/// Inputs at least this large are copied whole into one buffer (see [`parse`]).
+const WHOLE_COPY_BYTES: usize = 64 * 1024;
+
+/// Parses raw BTF bytes, over `base` for split BTF (`btf__new` / `btf__new_split`). Large
+/// native-order data is copied once, whole, into one aligned buffer that types and strings point
+/// into; small data (a module's) gets one owned copy per section, which costs less memory than
+/// the shared buffer's bookkeeping; foreign-order data is converted section by section.
 pub(crate) fn parse(data: &[u8], base: Option<Arc<Btf>>) -> Result<Btf> {
+    if data.len() >= WHOLE_COPY_BYTES && data[..2] == raw::BTF_MAGIC.to_ne_bytes() {
+        return parse_input(Input::Backed(Arc::new(Backing::copy_of(data))), base);
+    }
     parse_input(Input::Bytes(data), base)
 }
 
