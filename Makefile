@@ -5,7 +5,7 @@
 #   make header   regenerate include/bpf/{btf,libbpf,libbpf_legacy}.h from capi/src/ffi/
 #   make demo     build and run `btf dump` on the running kernel's BTF (or test-data/small.btf)
 #   make test     install missing Debian packages, then fmt check, clippy -D warnings, every test
-#   make bench    btf-core against libbpf 1.7.0 on the corpus, printing ratios
+#   make bench    btf-core against libbpf 1.7.0 on the corpus, on one core and on all, printing ratios
 #   make examples     build examples/ (C over libbtf.so.1, Rust over btf-core), check they agree
 #   make test-pahole  Debian's pahole over libbtf.so.1 vs over the system libbpf, byte for byte
 
@@ -48,7 +48,7 @@ test: deps fmt-check clippy
 	$(CARGO) test --workspace --profile $(TEST_PROFILE)
 
 bench: deps
-	$(CARGO) bench -p btf-difftest --bench vs_libbpf
+	scripts/bench.sh
 
 clean:
 	$(CARGO) clean

@@ -148,8 +148,8 @@ impl Btf {
             ));
         }
         if self.str_index.get().is_none() {
-            // Cannot fail: the cell was just seen empty and `&mut self` excludes other writers.
-            let _ = self.str_index.set(StringIndex::build(&self.strings));
+            // `&mut self` excludes other writers: the cell, just seen empty, takes this value.
+            self.str_index.set(StringIndex::build(&self.strings));
         }
         let Some(index) = self.str_index.get_mut() else {
             return Err(Error::invalid("string index unavailable"));
