@@ -229,9 +229,9 @@ TESTC_ENV     := LIBBTF_CORPUS=$(abspath $(TESTC_CORPUS)) LIBBTF_TEST_DATA=$(CUR
                  LIBBTF_MAP=$(CURDIR)/capi/libbtf.map
 TESTC_LIBBPF   = $(firstword $(wildcard target/release/build/libbpf-sys-*/out))
 
-.PHONY: test-c test-c-valgrind test-c-asan test-c-ref test-c-coverage test-log-levels
+.PHONY: test-c test-c-valgrind test-c-asan test-c-ref test-c-coverage test-log-levels test-c-helgrind
 
-test: test-c test-c-valgrind test-c-asan test-log-levels
+test: test-c test-c-valgrind test-c-asan test-log-levels test-c-helgrind
 
 $(TESTC_DIR)/%: tests-c/%.c $(TESTC_DEPS) $(BUILD)/libbtf.so.1
 	@mkdir -p $(@D)
@@ -253,6 +253,27 @@ test-c-valgrind: deps $(addprefix $(TESTC_DIR)/,$(TESTC_NAMES))
 
 test-c-asan: $(addprefix $(TESTC_DIR)/asan/,$(TESTC_NAMES))
 	@$(TESTC_ENV) tests-c/run.sh asan $(TESTC_DIR)/asan $(TESTC_NAMES)
+
+#   make test-c-helgrind  the threaded tests of test_process.c under valgrind's Helgrind, against a
+#                         libbtf built with the `helgrind` feature (happens-before annotations on its
+#                         lock-free once-cell, which Helgrind cannot see through atomics), in its own
+#                         target dir and build/helgrind/; any reported race fails
+HELGRIND_TARGET := target/helgrind
+
+$(BUILD)/helgrind/libbtf.so.1: FORCE
+	CARGO_TARGET_DIR=$(HELGRIND_TARGET) $(CARGO) build -q --release -p btf-capi --features helgrind
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ -Wl,-soname,libbtf.so.1 -Wl,--version-script=capi/libbtf.map \
+	  -Wl,--gc-sections -Wl,--no-undefined -Wl,--whole-archive $(HELGRIND_TARGET)/release/libbtf.a \
+	  -Wl,--no-whole-archive -Wl,--as-needed $(LIBBTF_LIBS)
+
+test-c-helgrind: deps $(TESTC_DIR)/test_process $(BUILD)/helgrind/libbtf.so.1
+	@$(TESTC_ENV) LIBBTF_TEST_THREADS_ONLY=1 LD_LIBRARY_PATH=$(BUILD)/helgrind \
+	  valgrind --tool=helgrind --error-exitcode=1 $(TESTC_DIR)/test_process \
+	  > $(TESTC_DIR)/test_process.helgrind.log 2>&1 \
+	  || { cat $(TESTC_DIR)/test_process.helgrind.log; echo "test-c-helgrind: FAILED"; exit 1; }
+	@grep -q 'ERROR SUMMARY: 0 errors' $(TESTC_DIR)/test_process.helgrind.log
+	@echo "test-c-helgrind: $$(grep -E '^[0-9]+ passed' $(TESTC_DIR)/test_process.helgrind.log), Helgrind: 0 errors"
 
 #   make test-log-levels  tests-c/log_levels.c built against libbtf.so.1 and against libbpf 1.7.0
 #                         (libbpf-sys's static build): the levels of the messages each prints through

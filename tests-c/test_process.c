@@ -14,6 +14,9 @@
  *
  * The input is the running kernel's BTF when readable, else the corpus 6.18.44 vmlinux, else
  * test-data/small.btf.
+ *
+ * With LIBBTF_TEST_THREADS_ONLY=1 only the threaded tests run (no fork): `make test-c-helgrind`
+ * runs them under valgrind's Helgrind against a libbtf built with happens-before annotations.
  */
 #include "harness.h"
 
@@ -416,9 +419,11 @@ int main(int argc, char **argv)
 	btf__free(btf);
 
 	test_no_thread_outlives_a_call();
+	test_threads_share_one_object();
+	if (getenv("LIBBTF_TEST_THREADS_ONLY"))
+		return harness_done();
 	test_fork_after_parse();
 	test_fork_while_threads_work();
-	test_threads_share_one_object();
 	test_zero_copy_and_copy_on_write();
 	return harness_done();
 }

@@ -269,12 +269,14 @@ LIBBPF_API struct btf *btf__load_from_kernel_by_id_split(__u32 id, struct btf *b
 LIBBPF_API struct btf *btf__load_from_kernel_by_id(__u32 id);
 
 /**
- * The running kernel's BTF: /sys/kernel/btf/vmlinux, else a vmlinux image; -ESRCH if none.
+ * The running kernel's BTF: /sys/kernel/btf/vmlinux (mapped read-only, as libbpf 1.7 does), else
+ * a vmlinux image; -ESRCH if none.
  */
 LIBBPF_API struct btf *btf__load_vmlinux_btf(void);
 
 /**
- * A loaded module's BTF from /sys/kernel/btf/<module_name>, split over `vmlinux_btf`.
+ * A loaded module's BTF from /sys/kernel/btf/<module_name>, split over `vmlinux_btf` (read in
+ * place; mapped where the kernel allows it).
  *
  * # Safety
  * `module_name` is a C string; `vmlinux_btf` is NULL or a live handle that outlives the result.

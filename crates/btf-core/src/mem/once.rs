@@ -32,9 +32,17 @@ impl<T> RaceOnce<T> {
     /// The value, if built.
     pub fn get(&self) -> Option<&T> {
         let p = self.value.load(Ordering::Acquire);
+        if !p.is_null() {
+            helgrind::received(self.tag());
+        }
         // SAFETY: a non-null pointer was published by `publish` from `Box::into_raw` and is freed
         // only through `&mut self` (or drop), so it is valid for as long as `&self` is.
         unsafe { p.as_ref() }
+    }
+
+    /// This cell's address, naming it to Helgrind.
+    fn tag(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     /// The value, building it with `build` first if no thread has published one yet.
@@ -48,6 +56,7 @@ impl<T> RaceOnce<T> {
     /// Publishes `fresh` unless a value is already there; returns the value in the cell.
     fn publish(&self, fresh: Box<T>) -> &T {
         let fresh = Box::into_raw(fresh);
+        helgrind::sending(self.tag());
         match self.value.compare_exchange(
             ptr::null_mut(),
             fresh,
@@ -57,6 +66,7 @@ impl<T> RaceOnce<T> {
             // SAFETY: `fresh` is now owned by the cell (see `get`).
             Ok(_) => unsafe { &*fresh },
             Err(winner) => {
+                helgrind::received(self.tag());
                 // SAFETY: `fresh` lost the race and was never shared: this is its only owner.
                 drop(unsafe { Box::from_raw(fresh) });
                 // SAFETY: `winner` is non-null and owned by the cell (see `get`).
@@ -84,6 +94,56 @@ impl<T> RaceOnce<T> {
         // SAFETY: null, or the owned box, whose ownership moves out of the now-empty cell.
         (!p.is_null()).then(|| *unsafe { Box::from_raw(p) })
     }
+}
+
+/// Happens-before annotations for Helgrind (valgrind's `ANNOTATE_HAPPENS_BEFORE` / `_AFTER`
+/// client requests), compiled in only with the `helgrind` feature on x86-64. Helgrind models
+/// pthread synchronisation, not atomics: without them it reports every read of a value published
+/// here as a race with the thread that built it. Outside valgrind a client request is a handful of
+/// no-op instructions; the feature keeps even those out of normal builds.
+#[cfg(all(feature = "helgrind", target_arch = "x86_64"))]
+mod helgrind {
+    /// `_VG_USERREQ__HG_USERSO_SEND_PRE` and `_RECV_POST` of valgrind's `helgrind.h`.
+    const USERSO_SEND_PRE: usize = 0x4847_0121;
+    const USERSO_RECV_POST: usize = 0x4847_0122;
+
+    fn client_request(request: usize, tag: usize) {
+        let args: [usize; 6] = [request, tag, 0, 0, 0, 0];
+        // SAFETY: valgrind's client-request sequence for amd64: four rotations of rdi by 128 bits
+        // in all (rdi ends as it started; declared clobbered anyway) and `xchg rbx, rbx`, a no-op
+        // on the CPU that valgrind recognises. It reads `args` (via rax) and may write rdx.
+        unsafe {
+            std::arch::asm!(
+                "rol rdi, 3",
+                "rol rdi, 13",
+                "rol rdi, 61",
+                "rol rdi, 51",
+                "xchg rbx, rbx",
+                in("rax") args.as_ptr(),
+                inout("rdx") 0usize => _,
+                inout("rdi") 0usize => _,
+                options(nostack, preserves_flags),
+            );
+        }
+    }
+
+    /// Everything this thread did so far happens before whoever [`received`] `tag` next.
+    pub(super) fn sending(tag: usize) {
+        client_request(USERSO_SEND_PRE, tag);
+    }
+
+    /// What the thread that [`sending`] `tag` did happens before what this thread does next.
+    pub(super) fn received(tag: usize) {
+        client_request(USERSO_RECV_POST, tag);
+    }
+}
+
+#[cfg(not(all(feature = "helgrind", target_arch = "x86_64")))]
+mod helgrind {
+    #[inline(always)]
+    pub(super) fn sending(_tag: usize) {}
+    #[inline(always)]
+    pub(super) fn received(_tag: usize) {}
 }
 
 impl<T> Drop for RaceOnce<T> {
