@@ -13,6 +13,8 @@ set -u
 
 mode=$1 dir=$2
 shift 2
+# Programs may adapt to their runner (test_process.c: see test_fork_while_threads_work).
+export LIBBTF_TEST_RUNNER=$mode
 
 case $mode in
 plain) runner=() ;;

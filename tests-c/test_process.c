@@ -227,8 +227,18 @@ static void *build_index(void *arg)
 
 static void test_fork_while_threads_work(void)
 {
+	const char *runner = getenv("LIBBTF_TEST_RUNNER");
 	struct parser p = { 0 };
 	int round;
+
+	/* Under valgrind a child forked while another thread allocates inherits that thread's
+	 * half-done allocations with no thread left to own them, and memcheck reports them as leaked
+	 * at the child's exit: not the library's leak, so this test runs plain and under ASan only. */
+	if (runner && strcmp(runner, "valgrind") == 0) {
+		harness_skip("fork while threads work: not under valgrind (the child inherits other "
+			     "threads' in-flight allocations)");
+		return;
+	}
 
 	ASSERT_OK(pthread_create(&p.thread, NULL, parse_loop, &p));
 	for (round = 0; round < 6; round++) {
