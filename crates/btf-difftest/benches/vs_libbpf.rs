@@ -232,11 +232,12 @@ fn read(path: &Path) -> Vec<u8> {
 // 1. vmlinux parse
 // ------------------------------------------------------------------------------------------------
 
-fn parse_header(what: &str) {
+/// The header of a parse table whose rows are `what`, with `count` (types, files) per row.
+fn parse_header(what: &str, count: &str) {
     println!(
-        "{:<18} {:>7} {:>9} {:>5} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} | {:>6} {:>6}",
+        "{:<22} {:>7} {:>9} {:>5} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} | {:>6} {:>6}",
         what,
-        "types",
+        count,
         "bytes",
         "iters",
         "ours min",
@@ -251,12 +252,12 @@ fn parse_header(what: &str) {
 }
 
 /// One row of a parse table; returns the ratio of the medians.
-fn parse_row(label: &str, types: u32, bytes: usize, a: &Samples, b: &Samples) -> f64 {
+fn parse_row(label: &str, count: u32, bytes: usize, a: &Samples, b: &Samples) -> f64 {
     let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
     println!(
-        "{:<18} {:>7} {:>9} {:>5} | {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.3} | {:>6.2} {:>6.2}",
+        "{:<22} {:>7} {:>9} {:>5} | {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.3} | {:>6.2} {:>6.2}",
         label,
-        types,
+        count,
         bytes,
         a.len(),
         ms(a.min()),
@@ -278,7 +279,7 @@ fn bench_vmlinux_parse(cfg: &Config, summary: &mut Summary) {
     println!(
         "==    (Btf::parse_file vs btf__parse), the running kernel's (Btf::open vs btf__load_vmlinux_btf) =="
     );
-    parse_header("vmlinux");
+    parse_header("vmlinux", "types");
     for path in corpus::vmlinux_files() {
         let ver = corpus::version_of(&path).unwrap_or_default();
         let data = read(&path);
@@ -529,24 +530,6 @@ fn bench_find(cfg: &Config, data: &[u8], summary: &mut Summary) {
 // 3. split module parse
 // ------------------------------------------------------------------------------------------------
 
-fn split_row(label: &str, items: usize, bytes: usize, a: &Samples, b: &Samples) -> (f64, f64) {
-    let (r_med, r_min) = (ratio(a.median(), b.median()), ratio(a.min(), b.min()));
-    println!(
-        "{:<22} {:>5} {:>10} {:>5} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>7.2} {:>7.2}",
-        label,
-        items,
-        bytes,
-        a.len(),
-        ms(a.median()),
-        ms(a.min()),
-        ms(b.median()),
-        ms(b.min()),
-        r_med,
-        r_min
-    );
-    (r_med, r_min)
-}
-
 fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
     println!(
         "== 3. parse of split module BTF over vmlinux {BASE_VER}: Btf::from_bytes_split vs \
@@ -554,19 +537,7 @@ fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
     );
     let ours_base = Arc::new(Btf::from_bytes(base_data).expect("ours parses the base"));
     let lib_base = Arc::new(LibbpfBtf::from_bytes(base_data).expect("libbpf parses the base"));
-    println!(
-        "{:<22} {:>5} {:>10} {:>5} | {:>8} {:>8} | {:>8} {:>8} | {:>7} {:>7}",
-        "split BTF",
-        "files",
-        "bytes",
-        "iters",
-        "ours med",
-        "ours min",
-        "lbpf med",
-        "lbpf min",
-        "r(med)",
-        "r(min)"
-    );
+    parse_header("split BTF", "files");
 
     let module = corpus::selected_modules(BASE_VER)
         .into_iter()
@@ -586,7 +557,7 @@ fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
             || Btf::from_bytes_split(&data, Arc::clone(&ours_base)).unwrap(),
             || LibbpfBtf::from_bytes_split(&data, &lib_base).unwrap(),
         );
-        let (r, _) = split_row(SPLIT_MODULE, 1, data.len(), &a, &b);
+        let r = parse_row(SPLIT_MODULE, 1, data.len(), &a, &b);
         summary.ratio(
             &format!("parse-split/{SPLIT_MODULE}"),
             r,
@@ -633,7 +604,7 @@ fn bench_split(cfg: &Config, base_data: &[u8], summary: &mut Summary) {
                 },
             );
             let label = format!("modules-all/{BASE_VER}");
-            let (r, _) = split_row(&label, modules.len(), bytes, &a, &b);
+            let r = parse_row(&label, modules.len() as u32, bytes, &a, &b);
             println!(
                 "({ok} of {} modules parse on both sides; times are per pass over all of them)",
                 modules.len()

@@ -220,7 +220,7 @@ pub(super) fn walk_and_check(
     let mut funcs_ok = true;
     // FUNCs whose target comes later in the section: checked once every record is sized.
     let mut forward_funcs: Vec<u32> = Vec::new();
-    let kind_of_own = |offs: &[u32], idx: usize| words[offs[idx] as usize + 1];
+    let info_of_own = |offs: &[u32], idx: usize| words[offs[idx] as usize + 1];
     let mut pos = 0usize;
     while pos + 3 <= total {
         let Some((kind, end)) = record_end(words[pos + 1], pos, total) else {
@@ -237,7 +237,7 @@ pub(super) fn walk_and_check(
                     .and_then(|b| b.type_by_id(target))
                     .is_some_and(|t| t.kind_raw() == Kind::FuncProto as u32);
             } else if ((target - start_id) as usize) < offs.len() {
-                let info = kind_of_own(&offs, (target - start_id) as usize);
+                let info = info_of_own(&offs, (target - start_id) as usize);
                 funcs_ok &= raw::info_kind(info) == Kind::FuncProto as u32;
             } else {
                 forward_funcs.push(target);
@@ -255,7 +255,7 @@ pub(super) fn walk_and_check(
     let type_cnt = u64::from(start_id) + offs.len() as u64;
     let forward_ok = forward_funcs.iter().all(|&target| {
         let idx = (target - start_id) as usize;
-        idx < offs.len() && raw::info_kind(kind_of_own(&offs, idx)) == Kind::FuncProto as u32
+        idx < offs.len() && raw::info_kind(info_of_own(&offs, idx)) == Kind::FuncProto as u32
     });
     if max_str < str_end && u64::from(max_id) < type_cnt && funcs_ok && forward_ok {
         Walked::Passed(offs)
