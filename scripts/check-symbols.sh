@@ -78,8 +78,15 @@ while read -r sym _; do
     grep -Eq "[ *]${sym}\(" "$prototypes" || err "$prototypes does not declare $sym"
 done < "$tmp/expected"
 
+# The library lives in other people's processes and starts no thread: it imports nothing that
+# could create one (or a process).
+spawners=$(nm -D --undefined-only "$lib" | awk '{ print $2 }' | sed 's/@.*//' |
+    grep -xE 'pthread_create|clone|clone3|fork|vfork|posix_spawnp?|thrd_create' || true)
+[[ -z $spawners ]] || err "imports thread- or process-creating functions: $(echo $spawners)"
+
 if [[ $fail -ne 0 ]]; then
     exit 1
 fi
 echo "check-symbols: $lib exports exactly the $(wc -l < "$tmp/expected") symbols of $map" \
-     "in its $(wc -l < "$tmp/expected-nodes") version nodes; soname $soname"
+     "in its $(wc -l < "$tmp/expected-nodes") version nodes; soname $soname;" \
+     "imports no thread-creating function"

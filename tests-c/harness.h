@@ -201,9 +201,26 @@ static const char *harness_data_dir = "test-data";
  * LIBBTF_CORPUS / --corpus DIR (the shared corpus), LIBBTF_TEST_DATA / --test-data DIR. */
 static inline void harness_init(int argc, char **argv);
 
-/* Prints the summary line and returns main()'s exit status. */
+/* Threads of this process (entries of /proc/self/task), or -1. */
+static inline int harness_thread_count(void)
+{
+	char line[256];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Prints the summary line and returns main()'s exit status. Every program ends with the one
+ * thread it started with: no call into the library leaves a thread behind. */
 static inline int harness_done(void)
 {
+	H_REPORT(harness_thread_count() == 1, "%d threads at exit, not 1", harness_thread_count());
 	if (harness_skipped)
 		printf("(%d skipped)\n", harness_skipped);
 	printf("%d passed, %d failed\n", harness_passed, harness_failed);
