@@ -22,10 +22,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::btf::Btf;
-use crate::error::{Error, LibbpfLog, Result};
-use crate::fields::{FieldKind, field_positions};
-use crate::raw::{self, Kind};
+use crate::model::btf::Btf;
+use crate::model::error::{Error, LibbpfLog, Result};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw::{self, Kind};
 
 /// Whether a needed base type of `kind` (named when `named`) is kept in the new base; the others
 /// move to the new split.
@@ -65,7 +65,7 @@ fn distillable(kind: Option<Kind>) -> bool {
 fn describe(btf: &Btf, id: u32) -> String {
     match btf.type_by_id(id) {
         Some(t) => {
-            let kind = crate::parse::kind_name(&t);
+            let kind = crate::read::parse::kind_name(&t);
             let name = btf.name_of(&t);
             if name.is_empty() {
                 format!("[{id}] anonymous {kind}")
@@ -151,7 +151,7 @@ impl<'a> Distill<'a> {
                          so split BTF that refers to a vmlinux {} cannot be made relocatable",
                         describe(src, from),
                         describe(src, id),
-                        crate::parse::kind_name(&base_t),
+                        crate::read::parse::kind_name(&base_t),
                     ))
                     .logged(LibbpfLog::Warn));
                 }
@@ -301,7 +301,7 @@ impl<'a> Distill<'a> {
 impl Btf {
     /// Distills this split BTF's base (`btf__distill_base`): returns a new, minimal base and a new
     /// split BTF over it that describes the same types, so that the split can later be relocated
-    /// onto another build of the original base. See the [module documentation](self) for what
+    /// onto another build of the original base. See the `distill` module documentation for what
     /// goes where. Both results are in this object's byte order.
     ///
     /// The result is `(new_base, new_split)` where `new_split.base()` is `new_base` (the same

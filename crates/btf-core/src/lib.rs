@@ -14,39 +14,32 @@
 
 #![deny(unsafe_code)]
 
-mod btf;
+// The architecture in folders (see the README): `model` is the BTF object and its views, `read`
+// turns bytes into it, `write` builds and serialises it, `dedup`/`distill`/`relocate` transform
+// split BTF, `dump` renders it as text; `mem` fences the crate's only `unsafe` code.
 mod dedup;
 mod distill;
-pub mod elf;
-pub mod elf_write;
-mod error;
-pub mod fields;
-mod index;
-mod input;
+mod dump;
 #[allow(unsafe_code)]
 mod mem;
-mod parse;
-mod permute;
-mod query;
-pub mod raw;
-mod rawdata;
+mod model;
+mod read;
 mod relocate;
-mod section;
-mod strings;
-pub mod text;
-mod types;
 mod write;
 
-pub use btf::{Btf, Endianness};
 pub use dedup::DedupOptions;
-pub use elf::ElfBtf;
-pub use error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, LibbpfLog, Result};
-pub use input::decompress;
+pub use dump::text;
 pub use mem::once::RaceOnce;
-pub use parse::kind_name;
-pub use raw::{Header, Kind, KindLayout, record_len_words};
+pub use model::btf::{Btf, Endianness};
+pub use model::error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, LibbpfLog, Result};
+pub use model::raw::{Header, Kind, KindLayout, record_len_words};
+pub use model::types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
+pub use model::{fields, raw};
+pub use read::elf::{self, ElfBtf};
+pub use read::input::decompress;
+pub use read::parse::kind_name;
 pub use relocate::{Embedding, RelocateError, RelocateFailure, RelocateIndex};
-pub use types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
+pub use write::elf_write;
 pub use write::{
     FUNC_EXTERN, FUNC_GLOBAL, FUNC_STATIC, FwdKind, MAX_TYPE_ID, VAR_GLOBAL_ALLOCATED,
     VAR_GLOBAL_EXTERN, VAR_STATIC,
@@ -56,5 +49,3 @@ pub use write::{
 mod tests;
 #[cfg(test)]
 mod testutil;
-#[cfg(test)]
-mod write_tests;

@@ -23,12 +23,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::btf::Btf;
-use crate::error::{Error, ErrorKind, LibbpfLog};
-use crate::fields::{FieldKind, field_positions};
 use crate::mem::once::RaceOnce;
-use crate::raw::Kind;
-use crate::types::TypeRef;
+use crate::model::btf::Btf;
+use crate::model::error::{Error, ErrorKind, LibbpfLog};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw::Kind;
+use crate::model::types::TypeRef;
 
 /// The struct/union member through which a distilled composite is embedded by value.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! A tiny raw-BTF encoder for unit tests: records are pushed as words, strings are appended, and
 //! `bytes` lays out header, types and strings in either byte order.
 
-use crate::btf::Endianness;
+use crate::model::btf::Endianness;
 
 pub(crate) struct RawBtf {
     pub types: Vec<u32>,

@@ -3,9 +3,9 @@
 //! rewritten to its representative's new id.
 
 use super::graph::{Graph, MAX_ID, UNPROCESSED};
-use crate::error::{Error, Result};
-use crate::fields::{FieldKind, field_positions};
-use crate::raw;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw;
 
 /// Own records after compaction: words and per-type word offsets.
 #[derive(Debug)]

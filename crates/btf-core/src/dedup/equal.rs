@@ -7,7 +7,7 @@
 //! shorter record at the very end of the store — is never read out of bounds.
 
 use super::store::{ENUM, ENUM64, INFO, NAME, TYPEDEF, is_any_enum};
-use crate::raw;
+use crate::model::raw;
 
 #[inline]
 fn vlen(r: &[u32]) -> usize {

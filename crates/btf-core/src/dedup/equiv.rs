@@ -18,8 +18,8 @@ use super::store::{
     ARRAY, CONST, ENUM, ENUM64, FLOAT, FUNC, FUNC_PROTO, FWD, INFO, INT, NAME, PTR, RESTRICT,
     SIZE_TYPE, STRUCT, TYPE_TAG, TYPEDEF, UNION, VOLATILE,
 };
-use crate::error::{Error, Result};
-use crate::raw;
+use crate::model::error::{Error, Result};
+use crate::model::raw;
 
 /// How far `identical` descends through STRUCT, UNION, ARRAY and FUNC_PROTO.
 const IDENTICAL_DEPTH: i32 = 16;

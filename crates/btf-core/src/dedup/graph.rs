@@ -10,7 +10,7 @@
 use std::cell::Cell;
 
 use super::store::{FWD, Store};
-use crate::error::{Error, ErrorKind, Result};
+use crate::model::error::{Error, ErrorKind, Result};
 
 /// Largest valid type id (libbpf's `BTF_MAX_NR_TYPES`); map values above it are markers.
 pub(super) const MAX_ID: u32 = 0x7fff_ffff;

@@ -11,7 +11,7 @@ use super::store::{
     ARRAY, CONST, DATASEC, DECL_TAG, ENUM, ENUM64, FLOAT, FUNC, FUNC_PROTO, FWD, INFO, INT, NAME,
     PTR, RESTRICT, SIZE_TYPE, STRUCT, TYPE_TAG, TYPEDEF, UNION, VAR, VOLATILE,
 };
-use crate::raw;
+use crate::model::raw;
 
 #[inline]
 fn fold(h: u64, value: u32) -> u64 {

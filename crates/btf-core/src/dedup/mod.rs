@@ -50,9 +50,9 @@ mod strings;
 mod structs;
 mod table;
 
-use crate::btf::Btf;
-use crate::error::Result;
 use crate::mem::once::RaceOnce;
+use crate::model::btf::Btf;
+use crate::model::error::Result;
 use graph::Graph;
 use store::Store;
 use table::CandTable;
@@ -88,7 +88,7 @@ struct Dedup {
 
 impl Btf {
     /// Deduplicates this object's types and strings in place, as libbpf 1.7.0's `btf__dedup`
-    /// (see the [module documentation](self)). Base types are left as they are.
+    /// (see the `dedup` module documentation). Base types are left as they are.
     pub fn dedup(&mut self, opts: &DedupOptions) -> Result<()> {
         self.make_modifiable();
         let mut store = Store::build(self)?;

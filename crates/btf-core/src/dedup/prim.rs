@@ -14,7 +14,7 @@ use super::Dedup;
 use super::equal;
 use super::hash;
 use super::store::{ENUM, ENUM64, FLOAT, FWD, INFO, INT};
-use crate::raw;
+use crate::model::raw;
 
 /// Tag bits of enum candidates (other candidates carry tag 0).
 const TAG_ENUM: u32 = 1;

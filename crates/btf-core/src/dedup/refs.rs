@@ -14,8 +14,8 @@ use super::hash;
 use super::store::{
     ARRAY, CONST, DECL_TAG, FUNC, FUNC_PROTO, INFO, PTR, RESTRICT, SIZE_TYPE, TYPE_TAG, VOLATILE,
 };
-use crate::error::{Error, ErrorKind, Result};
-use crate::raw;
+use crate::model::error::{Error, ErrorKind, Result};
+use crate::model::raw;
 
 /// A record comparison.
 type Equal = fn(&[u32], &[u32]) -> bool;

@@ -7,10 +7,10 @@
 //! record is of a kind libbpf 1.7.0 knows and holds the words its `info` implies, and every type
 //! id a record references is below the type count.
 
-use crate::btf::Btf;
-use crate::error::{Error, Result};
-use crate::fields::{FieldKind, field_positions};
-use crate::raw::{self, Kind};
+use crate::model::btf::Btf;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw::{self, Kind};
 
 pub(super) const INT: u32 = Kind::Int as u32;
 pub(super) const PTR: u32 = Kind::Ptr as u32;

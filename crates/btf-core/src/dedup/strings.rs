@@ -7,11 +7,11 @@
 //! libbpf skips this pass for objects whose strings are known to be unique (see `strs_deduped`).
 
 use super::store::Store;
-use crate::btf::Btf;
-use crate::error::{Error, Result};
-use crate::fields::{FieldKind, field_positions};
-use crate::raw;
-use crate::strings::{StringIndex, hash32};
+use crate::model::btf::Btf;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw;
+use crate::model::strings::{StringIndex, hash32};
 
 /// The new own string section and its interning index.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use super::Dedup;
 use super::equal;
 use super::hash;
 use super::store::{STRUCT, TYPEDEF, UNION};
-use crate::error::Result;
+use crate::model::error::Result;
 
 impl Dedup {
     pub(super) fn struct_types(&mut self) -> Result<()> {

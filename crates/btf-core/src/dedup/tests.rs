@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::DedupOptions;
-use crate::btf::Btf;
-use crate::raw::Kind;
+use crate::model::btf::Btf;
+use crate::model::raw::Kind;
 use crate::write::FwdKind;
 
 fn dedup(btf: &mut Btf) -> crate::Result<()> {
@@ -320,10 +320,10 @@ fn garbage_never_panics() {
             ok += 1;
             let cnt = target.type_cnt();
             for t in target.types() {
-                let positions = crate::fields::field_positions(
+                let positions = crate::model::fields::field_positions(
                     t.kind_raw(),
                     t.vlen(),
-                    crate::fields::FieldKind::TypeIds,
+                    crate::model::fields::FieldKind::TypeIds,
                 )
                 .expect("known kind");
                 for p in positions {

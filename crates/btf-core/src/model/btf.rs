@@ -10,12 +10,12 @@ use std::ffi::CStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use crate::index::NameIndex;
 use crate::mem::once::RaceOnce;
-use crate::raw::{Header, KindLayout};
-use crate::section::Section;
-use crate::strings::StringIndex;
-use crate::types::{TypeRef, VOID_RECORD};
+use crate::model::index::NameIndex;
+use crate::model::raw::{Header, KindLayout};
+use crate::model::section::Section;
+use crate::model::strings::StringIndex;
+use crate::model::types::{TypeRef, VOID_RECORD};
 
 /// A flag settable through `&self` (lookups on a shared base set it), cloned by value.
 #[derive(Debug, Default)]

@@ -7,14 +7,14 @@
 
 use std::sync::Arc;
 
-use crate::btf::{Btf, Endianness};
-use crate::error::{Error, ErrorKind, LibbpfLog, Result};
 use crate::mem::backing::Backing;
-use crate::raw::{
+use crate::model::btf::{Btf, Endianness};
+use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
+use crate::model::raw::{
     self, HEADER_LEN_LAYOUT, HEADER_LEN_V1, Header, Kind, KindLayout, MAX_STR_OFFSET,
 };
-use crate::section::Section;
-use crate::types::TypeRef;
+use crate::model::section::Section;
+use crate::model::types::TypeRef;
 
 mod fast;
 

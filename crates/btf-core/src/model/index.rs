@@ -8,8 +8,8 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
-use crate::btf::Btf;
-use crate::types::TypeRef;
+use crate::model::btf::Btf;
+use crate::model::types::TypeRef;
 
 /// First ids by name and by (name, kind) over one object's own types. Names are kept as logical
 /// string offsets and compared through the object's string chain, so the index owns no strings.

@@ -4,9 +4,9 @@
 
 use std::io::{self, Write};
 
-use crate::btf::Btf;
-use crate::raw::{INT_BOOL, INT_CHAR, INT_SIGNED, Kind};
-use crate::types::TypeRef;
+use crate::model::btf::Btf;
+use crate::model::raw::{INT_BOOL, INT_CHAR, INT_SIGNED, Kind};
+use crate::model::types::TypeRef;
 
 fn int_encoding(enc: u32) -> &'static str {
     match enc {

@@ -11,12 +11,12 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::btf::Btf;
-use crate::elf::{self, ElfBtf};
-use crate::error::{Error, ErrorKind, LibbpfLog, Result};
 use crate::mem::backing::Backing;
-use crate::parse::{Input, parse_input};
-use crate::raw::BTF_MAGIC;
+use crate::model::btf::Btf;
+use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
+use crate::model::raw::BTF_MAGIC;
+use crate::read::elf::{self, ElfBtf};
+use crate::read::parse::{Input, parse_input};
 
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];

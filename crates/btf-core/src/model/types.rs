@@ -2,7 +2,7 @@
 //! members, enum values, parameters and DATASEC entries — the Rust face of libbpf's inline helpers
 //! (`btf_members`, `btf_enum`, `btf_params`, ...).
 
-use crate::raw::{self, Kind};
+use crate::model::raw::{self, Kind};
 
 /// One type record, borrowed from its [`Btf`](crate::Btf): its id and its words (header + tail).
 #[derive(Clone, Copy, Debug)]

@@ -3,15 +3,21 @@
 //! pointer-size and endianness setters. Argument checks, their order and their errors follow
 //! libbpf; so does the quirk that a member-adding call recomputes the owner's `info` word.
 
+pub mod elf_write;
+mod permute;
+mod rawdata;
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
-use crate::btf::{Btf, Endianness};
-use crate::error::{Error, ErrorKind, Result};
-use crate::fields::{FieldKind, field_positions};
 use crate::mem::once::RaceOnce;
-use crate::raw::{self, HEADER_LEN_V1, Header, Kind, MAX_STR_OFFSET};
-use crate::strings::{self, StringIndex};
-use crate::types::TypeRef;
+use crate::model::btf::{Btf, Endianness};
+use crate::model::error::{Error, ErrorKind, Result};
+use crate::model::fields::{FieldKind, field_positions};
+use crate::model::raw::{self, HEADER_LEN_V1, Header, Kind, MAX_STR_OFFSET};
+use crate::model::strings::{self, StringIndex};
+use crate::model::types::TypeRef;
 
 /// libbpf's `BTF_MAX_NR_TYPES`: the largest type id an `add_*` call accepts as a reference.
 pub const MAX_TYPE_ID: u32 = 0x7fff_ffff;
@@ -218,7 +224,7 @@ impl Btf {
             return Err(Error::invalid(format!(
                 "{call}: the last type [{}] is a {}, not a {}",
                 t.id(),
-                crate::parse::kind_name(&t),
+                crate::read::parse::kind_name(&t),
                 kinds
                     .iter()
                     .map(|k| k.name())

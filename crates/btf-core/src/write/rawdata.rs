@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::btf::{Btf, Endianness};
-use crate::raw::{HEADER_LEN_V1, Kind, info_kind, info_vlen};
+use crate::model::btf::{Btf, Endianness};
+use crate::model::raw::{HEADER_LEN_V1, Kind, info_kind, info_vlen};
 
 fn put_u32(out: &mut Vec<u8>, v: u32, endian: Endianness) {
     out.extend_from_slice(&match endian {
@@ -85,7 +85,7 @@ impl Btf {
 
 #[cfg(test)]
 mod tests {
-    use crate::btf::{Btf, Endianness};
+    use crate::model::btf::{Btf, Endianness};
 
     fn swapped() -> Endianness {
         match Endianness::native() {

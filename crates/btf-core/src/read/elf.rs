@@ -7,8 +7,8 @@ use std::sync::Arc;
 use object::read::elf::{FileHeader, SectionHeader};
 use object::{FileKind, elf};
 
-use crate::btf::Btf;
-use crate::error::{Error, ErrorKind, LibbpfLog, Result};
+use crate::model::btf::Btf;
+use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
 
 /// Section names libbpf recognises.
 pub const BTF_SECTION: &str = ".BTF";

@@ -12,7 +12,7 @@
 use object::read::elf::{FileHeader, SectionHeader};
 use object::{Endian, FileKind, elf};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::model::error::{Error, ErrorKind, Result};
 
 /// One section to write: replaced when the file has a section of that name, else added as
 /// `SHT_PROGBITS` with no flags.
@@ -248,7 +248,7 @@ pub fn replace_sections(data: &[u8], updates: &[SectionUpdate<'_>]) -> Result<Ve
 /// existing `.BTF.base` is relocated onto `base` first) and returns the image with `.BTF`
 /// replaced by the new split BTF and `.BTF.base` replaced or added with the distilled base.
 pub fn distill_elf(data: &[u8], base: std::sync::Arc<crate::Btf>) -> Result<Vec<u8>> {
-    let module = crate::elf::parse_elf(data, Some(base))?;
+    let module = crate::read::elf::parse_elf(data, Some(base))?;
     let (dist_base, split) = module.btf.distill_base()?;
     let base_raw = dist_base.raw_data();
     let split_raw = split.raw_data();
@@ -256,12 +256,12 @@ pub fn distill_elf(data: &[u8], base: std::sync::Arc<crate::Btf>) -> Result<Vec<
         data,
         &[
             SectionUpdate {
-                name: crate::elf::BTF_SECTION,
+                name: crate::read::elf::BTF_SECTION,
                 data: &split_raw,
                 align: 4,
             },
             SectionUpdate {
-                name: crate::elf::BTF_BASE_SECTION,
+                name: crate::read::elf::BTF_BASE_SECTION,
                 data: &base_raw,
                 align: 4,
             },
@@ -341,7 +341,7 @@ mod tests {
             let data = crate::decompress(&std::fs::read(ko).unwrap())
                 .unwrap()
                 .into_owned();
-            let orig = crate::elf::parse_elf(&data, Some(Arc::clone(&vmlinux)))
+            let orig = crate::read::elf::parse_elf(&data, Some(Arc::clone(&vmlinux)))
                 .unwrap()
                 .btf;
             let new = distill_elf(&data, Arc::clone(&vmlinux)).unwrap();
@@ -352,11 +352,11 @@ mod tests {
                 ko.display()
             );
             // Without a base: split over the distilled base.
-            let over_dist = crate::elf::parse_elf(&new, None).unwrap().btf;
+            let over_dist = crate::read::elf::parse_elf(&new, None).unwrap().btf;
             let dist = over_dist.base().expect("split over .BTF.base");
             assert!(dist.type_cnt() < 1000);
             // With a base: relocated onto it.
-            let reloc = crate::elf::parse_elf(&new, Some(Arc::clone(&vmlinux)))
+            let reloc = crate::read::elf::parse_elf(&new, Some(Arc::clone(&vmlinux)))
                 .unwrap()
                 .btf;
             assert_eq!(reloc.start_id(), vmlinux.type_cnt());
@@ -376,7 +376,7 @@ mod tests {
             }
             // Doing it again replaces both sections instead of adding more.
             let again = distill_elf(&new, Arc::clone(&vmlinux)).unwrap();
-            let secs = crate::elf::elf_sections(&again).unwrap();
+            let secs = crate::read::elf::elf_sections(&again).unwrap();
             assert_eq!(secs.base.unwrap(), dist.raw_data().as_ref());
         }
     }
@@ -442,7 +442,7 @@ mod tests {
         for is64 in [false, true] {
             for big in [false, true] {
                 let elf = tiny_elf(is64, big);
-                assert!(crate::elf::elf_sections(&elf).unwrap().btf.is_none());
+                assert!(crate::read::elf::elf_sections(&elf).unwrap().btf.is_none());
                 let btf = b"BTF-bytes";
                 let out = replace_sections(
                     &elf,
@@ -453,7 +453,7 @@ mod tests {
                     }],
                 )
                 .unwrap();
-                let secs = crate::elf::elf_sections(&out).unwrap();
+                let secs = crate::read::elf::elf_sections(&out).unwrap();
                 assert_eq!(secs.btf.unwrap(), btf, "is64 {is64} big {big}");
                 let out2 = replace_sections(
                     &out,
@@ -471,7 +471,7 @@ mod tests {
                     ],
                 )
                 .unwrap();
-                let secs = crate::elf::elf_sections(&out2).unwrap();
+                let secs = crate::read::elf::elf_sections(&out2).unwrap();
                 assert_eq!(secs.btf.unwrap(), b"x");
                 assert_eq!(secs.base.unwrap(), b"base");
             }

@@ -3,7 +3,7 @@
 //! `btf_field_iter` with `BTF_FIELD_ITER_IDS` / `BTF_FIELD_ITER_STRS`). Positions are word indices
 //! into the record, in libbpf's visiting order, which decides string interning order.
 
-use crate::raw::Kind;
+use crate::model::raw::Kind;
 
 /// Which fields of a record to visit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use crate::btf::Btf;
-use crate::error::{Error, ErrorKind, Result};
-use crate::index::NameIndex;
-use crate::raw::Kind;
-use crate::types::TypeRef;
+use crate::model::btf::Btf;
+use crate::model::error::{Error, ErrorKind, Result};
+use crate::model::index::NameIndex;
+use crate::model::raw::Kind;
+use crate::model::types::TypeRef;
 
 /// libbpf's `MAX_RESOLVE_DEPTH`.
 const MAX_RESOLVE_DEPTH: u32 = 32;
@@ -155,7 +155,7 @@ impl Btf {
                 _ => {
                     return Err(Error::invalid(format!(
                         "type [{id}]: a {} has no size",
-                        crate::parse::kind_name(&cur)
+                        crate::read::parse::kind_name(&cur)
                     )));
                 }
             };
@@ -273,7 +273,7 @@ impl Btf {
                 format!(
                     "type [{}]: a {} has no alignment",
                     t.id(),
-                    crate::parse::kind_name(&t)
+                    crate::read::parse::kind_name(&t)
                 ),
             )),
         }

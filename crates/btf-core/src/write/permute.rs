@@ -1,10 +1,10 @@
 //! Reordering types (`btf__permute`, libbpf 1.7.0): every type moves to the id the map gives it and
 //! every type-id reference follows. The map must be a permutation of this object's own ids.
 
-use crate::btf::Btf;
-use crate::error::{Error, Result};
-use crate::fields::{FieldKind, field_positions};
 use crate::mem::once::RaceOnce;
+use crate::model::btf::Btf;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{FieldKind, field_positions};
 
 impl Btf {
     /// Permutes own types: for base BTF `id_map[old] = new` with `id_map.len() == type_cnt()` and

@@ -5,8 +5,8 @@
 //! parent module, which name the exact error. Single-threaded by design: the library starts no
 //! threads (see the README's threading model), and the pass runs at memory speed.
 
-use crate::btf::Btf;
-use crate::raw::{self, Kind};
+use crate::model::btf::Btf;
+use crate::model::raw::{self, Kind};
 
 /// Which words of a record of one kind hold type ids and string offsets, for the bounds checks.
 /// Masks are `u32::MAX` where the word counts and 0 where it does not, so a check is a `max`.
