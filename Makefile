@@ -196,6 +196,14 @@ prototypes-check:
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Iinclude -c tests-c/prototypes.c -o $(BUILD)/prototypes.o
 	echo '#include <bpf/btf.h>' | $(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -x c -fsyntax-only -
 	echo '#include <bpf/btf.h>' | $(CXX) -Wall -Wextra -Werror -Iinclude -x c++ -fsyntax-only -
+	@# <bpf/btf.h> alone declares nothing of libbpf.h's, as libbpf's does: names a program may use.
+	printf '%s\n' '#include <bpf/btf.h>' 'enum libbpf_print_level { MINE };' \
+	  'static int libbpf_set_print, libbpf_strerror, libbpf_get_error;' \
+	  'int main(void) { return (int)btf__type_cnt(0) + MINE + libbpf_set_print + libbpf_strerror + libbpf_get_error; }' \
+	  | $(CC) -std=c99 -Wall -Wextra -Werror -Iinclude -x c -fsyntax-only -
+	@test "$$(grep '^#include' include/bpf/btf.h | grep -v btf_inline.h | tr '\n' ' ')" = \
+	  '#include <stdarg.h> #include <stdbool.h> #include <linux/btf.h> #include <linux/types.h> #include "libbpf_common.h" ' \
+	  || { echo "prototypes-check: <bpf/btf.h> includes other headers than libbpf's btf.h"; exit 1; }
 
 symbols-check: $(BUILD)/libbtf.so.1
 	scripts/check-symbols.sh $(BUILD)/libbtf.so.1 capi/libbtf.map

@@ -4,7 +4,7 @@
  * libbtf's generated headers declare every function libbtf exports with libbpf 1.7.0's exact
  * signature.
  *
- * It includes <bpf/btf.h> (which pulls in libbpf.h and libbpf_legacy.h) and then declares each
+ * It includes <bpf/btf.h>, <bpf/libbpf.h> and <bpf/libbpf_legacy.h> and then declares each
  * function again, written out from libbpf 1.7.0's API (spec §1.2). C accepts a second declaration
  * only if its type is compatible with the first, so a wrong parameter or return type in our header
  * (`int64_t` for `__s64`, `unsigned int` for an enum, a missing const) fails the build under

@@ -7,11 +7,9 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <linux/btf.h>
 #include <linux/types.h>
 #include "libbpf_common.h"
-#include "libbpf.h"
 
 /* The version of libbtf itself; libbpf_version.h has the libbpf API version it implements. */
 #define LIBBTF_MAJOR_VERSION 0

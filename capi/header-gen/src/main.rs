@@ -34,16 +34,11 @@ const HEADERS: [Header; 3] = [
     Header {
         file: "btf.h",
         guard: "__LIBBPF_BTF_H",
-        sys_includes: &[
-            "stdarg.h",
-            "stdbool.h",
-            "stddef.h",
-            "linux/btf.h",
-            "linux/types.h",
-        ],
-        // libbpf.h brings libbpf_set_print, libbpf_strerror and (through libbpf_legacy.h)
-        // libbpf_get_error, so that <bpf/btf.h> alone declares everything libbtf exports.
-        includes: &["libbpf_common.h", "libbpf.h"],
+        // Exactly libbpf's includes: a program that includes only <bpf/btf.h> sees no name
+        // libbpf's btf.h would not show it (libbpf_set_print & co. are in <bpf/libbpf.h>, as in
+        // libbpf; size_t comes from libbpf_common.h's <string.h>).
+        sys_includes: &["stdarg.h", "stdbool.h", "linux/btf.h", "linux/types.h"],
+        includes: &["libbpf_common.h"],
         functions: None,
         preamble: BTF_PREAMBLE,
         trailer: BTF_TRAILER,
