@@ -28,6 +28,7 @@ mod relocate;
 mod write;
 
 pub use dedup::DedupOptions;
+pub use dump::c::CDump;
 pub use dump::text;
 pub use mem::once::RaceOnce;
 pub use model::btf::{Btf, Endianness};

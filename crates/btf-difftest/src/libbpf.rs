@@ -231,6 +231,39 @@ impl LibbpfBtf {
         Self::wrap(raw, None, Arc::default())
     }
 
+    /// libbpf's `btf_dump__dump_type` for each of `ids` in order, with one dumper (a vmlinux.h
+    /// is every id from 1): the text its printf callback received, or the first error with the
+    /// text written until then.
+    pub fn dump_c(&self, ids: &[u32]) -> Result<Vec<u8>, (i32, Vec<u8>)> {
+        unsafe extern "C" {
+            fn libbtf_oracle_dump_c(
+                btf: *const sys::btf,
+                ids: *const u32,
+                n: usize,
+                out: *mut *mut std::ffi::c_char,
+                out_len: *mut usize,
+            ) -> std::ffi::c_int;
+            fn free(p: *mut c_void);
+        }
+        let _guard = self.guard();
+        let (mut out, mut len) = (ptr::null_mut(), 0usize);
+        // SAFETY: `self` is a live libbpf BTF, locked against concurrent use; `ids` is valid for
+        // `ids.len()` reads; the shim writes a malloc'd buffer (or NULL) and its length.
+        let rc = unsafe {
+            libbtf_oracle_dump_c(self.as_ptr(), ids.as_ptr(), ids.len(), &mut out, &mut len)
+        };
+        let text = if out.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: `out` holds `len` bytes written by the shim; it is freed right after.
+            let bytes = unsafe { std::slice::from_raw_parts(out.cast::<u8>(), len) }.to_vec();
+            // SAFETY: allocated by the shim with malloc/realloc.
+            unsafe { free(out.cast()) };
+            bytes
+        };
+        if rc == 0 { Ok(text) } else { Err((rc, text)) }
+    }
+
     /// `btf__load_vmlinux_btf()`: the running kernel's BTF, which libbpf 1.7 maps read-only from
     /// `/sys/kernel/btf/vmlinux`.
     pub fn load_vmlinux() -> Result<Self, i32> {

@@ -1,0 +1,929 @@
+//! BTF as C declarations, as libbpf 1.7.0's `btf_dump` writes them (`btf_dump__new`,
+//! `btf_dump__dump_type`, `btf_dump__emit_type_decl`): the text of a `vmlinux.h`.
+//!
+//! A [`CDump`] remembers what it has written: each call of [`CDump::dump_type`] writes the
+//! definitions the type needs that earlier calls did not write yet, dependencies first, and
+//! forward declarations where C allows one (a named struct or union reached through a pointer).
+//! Names that repeat get libbpf's `___N` suffixes, counted per dumper in two namespaces: struct,
+//! union and enum tags in one, typedefs and enumerators in the other.
+//!
+//! Two passes per call, as in libbpf: ordering (a depth-first walk that queues every named
+//! definition after what it embeds, and tells strong links — the type must be complete — from
+//! weak ones — a forward declaration will do), then emitting the queue.
+
+use std::collections::HashMap;
+
+use crate::model::btf::Btf;
+use crate::model::error::{Error, ErrorKind, Result};
+use crate::model::raw::Kind;
+use crate::model::types::TypeRef;
+
+/// Where ordering stands for one type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Order {
+    #[default]
+    Unordered,
+    Ordering,
+    Ordered,
+}
+
+/// Where emitting stands for one type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Emit {
+    #[default]
+    NotEmitted,
+    Emitting,
+    Emitted,
+}
+
+/// What the dumper knows about one type id.
+#[derive(Clone, Copy, Debug, Default)]
+struct TypeState {
+    order: Order,
+    emit: Emit,
+    /// A forward declaration (or, for a typedef, the definition) was written.
+    fwd_emitted: bool,
+    /// The name was checked against earlier ones (see [`CDump::resolve_name`]).
+    name_resolved: bool,
+    /// Some other type refers to this one (an anonymous enum nobody refers to is a top-level
+    /// declaration of constants).
+    referenced: bool,
+}
+
+/// Which name space a name is counted in.
+#[derive(Clone, Copy, Debug)]
+enum Names {
+    /// struct, union and enum tags.
+    Tags,
+    /// typedef names and enumerators.
+    Idents,
+}
+
+/// GCC's internal names for Arm SIMD polynomial types, which it leaves in BTF as INTs; a dump
+/// aliases them to standard types so that the header compiles elsewhere.
+const POLY_ALIASES: [(&[u8], &str); 4] = [
+    (b"__Poly8_t", "unsigned char"),
+    (b"__Poly16_t", "unsigned short"),
+    (b"__Poly64_t", "unsigned long long"),
+    (b"__Poly128_t", "unsigned __int128"),
+];
+
+/// Longest name with a `___N` suffix libbpf writes (it formats into 256 bytes).
+const MAX_SUFFIXED_NAME: usize = 255;
+
+/// A C-declarations writer over one BTF object (libbpf's `struct btf_dump`).
+#[derive(Debug)]
+pub struct CDump<'a> {
+    btf: &'a Btf,
+    pointer_size: u32,
+    strip_mods: bool,
+    /// One past the highest id whose state exists (types added to the BTF later are picked up
+    /// by the next call, as in libbpf).
+    known: u32,
+    states: Vec<TypeState>,
+    /// Names with a `___N` suffix, by id.
+    suffixed: HashMap<u32, Vec<u8>>,
+    tag_counts: HashMap<Vec<u8>, usize>,
+    ident_counts: HashMap<Vec<u8>, usize>,
+    queue: Vec<u32>,
+    out: Vec<u8>,
+    warnings: Vec<String>,
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::Invalid, message)
+}
+
+/// `x` rounded up to a multiple of `to` (unchanged when `to` is 0).
+fn round_up(x: i64, to: i64) -> i64 {
+    if to == 0 { x } else { (x + to - 1) / to * to }
+}
+
+/// libbpf's indentation: `level` tabs, at most 13.
+fn indent(level: usize) -> &'static str {
+    const TABS: &str = "\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    &TABS[..level.min(TABS.len())]
+}
+
+fn is_mod(kind: u32) -> bool {
+    [Kind::Volatile, Kind::Const, Kind::Restrict, Kind::TypeTag]
+        .iter()
+        .any(|&k| k as u32 == kind)
+}
+
+fn kind_is(t: &TypeRef<'_>, kind: Kind) -> bool {
+    t.kind_raw() == kind as u32
+}
+
+impl<'a> CDump<'a> {
+    /// A dumper over `btf` (`btf_dump__new`): `EINVAL` when the BTF has a type of a kind libbpf
+    /// 1.7 does not know.
+    pub fn new(btf: &'a Btf) -> Result<Self> {
+        let mut dump = CDump {
+            btf,
+            pointer_size: btf
+                .pointer_size()
+                .unwrap_or(std::mem::size_of::<usize>() as u32),
+            strip_mods: false,
+            known: 0,
+            states: Vec::new(),
+            suffixed: HashMap::new(),
+            tag_counts: HashMap::new(),
+            ident_counts: HashMap::new(),
+            queue: Vec::new(),
+            out: Vec::new(),
+            warnings: Vec::new(),
+        };
+        dump.catch_up()?;
+        Ok(dump)
+    }
+
+    /// The text written so far.
+    pub fn output(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// The text written so far, leaving the dumper's buffer empty.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// What libbpf would have logged as warnings while dumping (malformed or cyclic types).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Writes the C definition of type `id` with everything it needs that this dumper has not
+    /// written yet (`btf_dump__dump_type`). `EINVAL` for an id past the last type, `ELOOP` for a
+    /// cycle that no forward declaration can break.
+    pub fn dump_type(&mut self, id: u32) -> Result<()> {
+        if id >= self.btf.type_cnt() {
+            return Err(invalid(format!(
+                "type id {id} does not exist (type count {})",
+                self.btf.type_cnt()
+            )));
+        }
+        self.catch_up()?;
+        self.queue.clear();
+        self.order(id, false)?;
+        let queue = std::mem::take(&mut self.queue);
+        for &queued in &queue {
+            self.emit_type(queued, 0);
+        }
+        self.queue = queue;
+        Ok(())
+    }
+
+    /// Writes the declaration of a field (or variable) of type `id` named `field_name`, indented
+    /// `level` tabs for the lines of inline definitions (`btf_dump__emit_type_decl`); with
+    /// `strip_mods`, const/volatile/restrict and type tags are left out.
+    pub fn emit_type_decl(
+        &mut self,
+        id: u32,
+        field_name: &[u8],
+        level: usize,
+        strip_mods: bool,
+    ) -> Result<()> {
+        self.catch_up()?;
+        self.strip_mods = strip_mods;
+        self.type_decl(id, field_name, level);
+        self.strip_mods = false;
+        Ok(())
+    }
+
+    fn ty(&self, id: u32) -> Option<TypeRef<'a>> {
+        self.btf.type_by_id(id)
+    }
+
+    fn name_at(&self, off: u32) -> &'a [u8] {
+        self.btf.str_bytes(off).unwrap_or(b"(null)")
+    }
+
+    fn put(&mut self, s: impl AsRef<[u8]>) {
+        self.out.extend_from_slice(s.as_ref());
+    }
+
+    fn state(&mut self, id: u32) -> &mut TypeState {
+        &mut self.states[id as usize]
+    }
+
+    /// Grows the per-type state to every type of the BTF and marks which types are referenced
+    /// (libbpf's resize and `btf_dump_mark_referenced`).
+    fn catch_up(&mut self) -> Result<()> {
+        let cnt = self.btf.type_cnt();
+        if cnt <= self.known {
+            return Ok(());
+        }
+        self.states.resize(cnt as usize, TypeState::default());
+        if self.known == 0 {
+            self.states[0].order = Order::Ordered;
+            self.states[0].emit = Emit::Emitted;
+        }
+        let first = self.known.max(1);
+        for id in first..cnt {
+            let Some(t) = self.ty(id) else { continue };
+            let mut refs: Vec<u32> = Vec::new();
+            match t.kind() {
+                Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Float) => {}
+                Some(
+                    Kind::Volatile
+                    | Kind::Const
+                    | Kind::Restrict
+                    | Kind::Ptr
+                    | Kind::Typedef
+                    | Kind::Func
+                    | Kind::Var
+                    | Kind::DeclTag
+                    | Kind::TypeTag,
+                ) => refs.push(t.type_id()),
+                Some(Kind::Array) => {
+                    let a = t.array();
+                    refs.extend([a.index_type, a.elem_type]);
+                }
+                Some(Kind::Struct | Kind::Union) => refs.extend(t.members().map(|m| m.type_id)),
+                Some(Kind::FuncProto) => refs.extend(t.params().map(|p| p.type_id)),
+                Some(Kind::Datasec) => refs.extend(t.datasec_vars().map(|v| v.type_id)),
+                _ => {
+                    return Err(invalid(format!(
+                        "type [{id}] is of kind {}, which a C dump cannot describe",
+                        t.kind_raw()
+                    )));
+                }
+            }
+            for r in refs {
+                if let Some(s) = self.states.get_mut(r as usize) {
+                    s.referenced = true;
+                }
+            }
+        }
+        self.known = cnt;
+        Ok(())
+    }
+
+    /// Queues the named definitions `id` needs, dependencies first; whether `id` is strongly
+    /// linked (must be complete where it is used) or only weakly (a forward declaration will do).
+    fn order(&mut self, id: u32, through_ptr: bool) -> Result<bool> {
+        let st = self.states[id as usize];
+        if st.order == Order::Ordered {
+            return Ok(true);
+        }
+        let Some(t) = self.ty(id) else {
+            return Err(invalid(format!("type [{id}] does not exist")));
+        };
+        let named = t.name_off() != 0;
+        if st.order == Order::Ordering {
+            let composite = kind_is(&t, Kind::Struct) || kind_is(&t, Kind::Union);
+            if composite && through_ptr && named {
+                return Ok(false);
+            }
+            self.warnings
+                .push(format!("unsatisfiable type cycle, id:[{id}]"));
+            return Err(Error::new(
+                ErrorKind::Os(40),
+                format!("type [{id}] is part of a cycle no forward declaration can break"),
+            ));
+        }
+        match t.kind() {
+            Some(Kind::Int | Kind::Float) => {
+                self.state(id).order = Order::Ordered;
+                Ok(false)
+            }
+            Some(Kind::Ptr) => {
+                let strong = self.order(t.type_id(), true);
+                self.state(id).order = Order::Ordered;
+                strong
+            }
+            Some(Kind::Array) => self.order(t.array().elem_type, false),
+            Some(Kind::Struct | Kind::Union) => {
+                if through_ptr && named {
+                    return Ok(false);
+                }
+                self.state(id).order = Order::Ordering;
+                for m in t.members() {
+                    self.order(m.type_id, false)?;
+                }
+                if named {
+                    self.queue.push(id);
+                }
+                self.state(id).order = Order::Ordered;
+                Ok(true)
+            }
+            Some(Kind::Enum | Kind::Enum64 | Kind::Fwd) => {
+                if named || !st.referenced {
+                    self.queue.push(id);
+                }
+                self.state(id).order = Order::Ordered;
+                Ok(true)
+            }
+            Some(Kind::Typedef) => {
+                let strong = self.order(t.type_id(), through_ptr)?;
+                if through_ptr && !strong {
+                    return Ok(false);
+                }
+                self.queue.push(id);
+                self.state(id).order = Order::Ordered;
+                Ok(true)
+            }
+            Some(Kind::Volatile | Kind::Const | Kind::Restrict | Kind::TypeTag) => {
+                self.order(t.type_id(), through_ptr)
+            }
+            Some(Kind::FuncProto) => {
+                let mut strong = self.order(t.type_id(), through_ptr)?;
+                for p in t.params() {
+                    strong |= self.order(p.type_id, through_ptr)?;
+                }
+                Ok(strong)
+            }
+            Some(Kind::Func | Kind::Var | Kind::Datasec | Kind::DeclTag) => {
+                self.state(id).order = Order::Ordered;
+                Ok(false)
+            }
+            _ => Err(invalid(format!(
+                "type [{id}] is of kind {}, which a C dump cannot describe",
+                t.kind_raw()
+            ))),
+        }
+    }
+
+    /// `__builtin_va_list` is the compiler's own: never redefined.
+    fn is_builtin(&self, t: &TypeRef<'_>) -> bool {
+        t.name_off() != 0 && self.name_at(t.name_off()) == b"__builtin_va_list"
+    }
+
+    /// Writes the definitions `id` needs and, at the top level (`container` 0), its own; inside
+    /// the definition of struct/union `container`, only what that definition needs first.
+    fn emit_type(&mut self, id: u32, container: u32) {
+        let st = self.states[id as usize];
+        if st.emit == Emit::Emitted {
+            return;
+        }
+        let Some(t) = self.ty(id) else { return };
+        let top_level = container == 0;
+        if st.emit == Emit::Emitting {
+            if st.fwd_emitted {
+                return;
+            }
+            match t.kind() {
+                Some(Kind::Struct | Kind::Union) => {
+                    if id == container {
+                        return;
+                    }
+                    if t.name_off() == 0 {
+                        self.warnings
+                            .push(format!("anonymous struct/union loop, id:[{id}]"));
+                        return;
+                    }
+                    self.struct_fwd(id, &t);
+                    self.put(";\n\n");
+                    self.state(id).fwd_emitted = true;
+                }
+                Some(Kind::Typedef) => {
+                    if !self.is_builtin(&t) {
+                        self.typedef_def(id, &t, 0);
+                        self.put(";\n\n");
+                    }
+                    self.state(id).fwd_emitted = true;
+                }
+                _ => {}
+            }
+            return;
+        }
+        match t.kind() {
+            Some(Kind::Int) => {
+                let name = self.type_name(id);
+                if let Some((_, alias)) = POLY_ALIASES.iter().find(|(n, _)| *n == &name[..]) {
+                    self.put(format!("typedef {alias} "));
+                    self.put(&name);
+                    self.put(";\n\n");
+                }
+                self.state(id).emit = Emit::Emitted;
+            }
+            Some(Kind::Enum | Kind::Enum64) => {
+                if top_level {
+                    self.enum_def(id, &t, 0);
+                    self.put(";\n\n");
+                }
+                self.state(id).emit = Emit::Emitted;
+            }
+            Some(Kind::Ptr | Kind::Volatile | Kind::Const | Kind::Restrict | Kind::TypeTag) => {
+                self.emit_type(t.type_id(), container);
+            }
+            Some(Kind::Array) => self.emit_type(t.array().elem_type, container),
+            Some(Kind::Fwd) => {
+                self.fwd_def(id, &t);
+                self.put(";\n\n");
+                self.state(id).emit = Emit::Emitted;
+            }
+            Some(Kind::Typedef) => {
+                self.state(id).emit = Emit::Emitting;
+                self.emit_type(t.type_id(), id);
+                if !self.states[id as usize].fwd_emitted && !self.is_builtin(&t) {
+                    self.typedef_def(id, &t, 0);
+                    self.put(";\n\n");
+                }
+                self.state(id).emit = Emit::Emitted;
+            }
+            Some(Kind::Struct | Kind::Union) => {
+                self.state(id).emit = Emit::Emitting;
+                let anonymous = t.name_off() == 0;
+                if top_level || anonymous {
+                    let inner = if anonymous { container } else { id };
+                    for m in t.members() {
+                        self.emit_type(m.type_id, inner);
+                    }
+                } else if !self.states[id as usize].fwd_emitted && id != container {
+                    self.struct_fwd(id, &t);
+                    self.put(";\n\n");
+                    self.state(id).fwd_emitted = true;
+                }
+                if top_level {
+                    self.struct_def(id, &t, 0);
+                    self.put(";\n\n");
+                    self.state(id).emit = Emit::Emitted;
+                } else {
+                    self.state(id).emit = Emit::NotEmitted;
+                }
+            }
+            Some(Kind::FuncProto) => {
+                self.emit_type(t.type_id(), container);
+                for p in t.params() {
+                    self.emit_type(p.type_id, container);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a struct needs `__attribute__((packed))`: some non-bitfield member is not at a
+    /// multiple of its alignment, or the size is not a multiple of the largest alignment.
+    fn is_packed(&self, t: &TypeRef<'_>) -> bool {
+        let mut max_align = 1u32;
+        for m in t.members() {
+            let align = self.btf.align_of(m.type_id).unwrap_or(0);
+            if align != 0
+                && m.bitfield_size() == 0
+                && u64::from(m.offset) % (8 * u64::from(align)) != 0
+            {
+                return true;
+            }
+            max_align = max_align.max(align);
+        }
+        t.size() % max_align != 0
+    }
+
+    /// Writes explicit padding members (`long: 64;`, `int: 0;`, …) from bit `cur` to bit `next`,
+    /// where the next member (alignment `next_align` bytes) starts, as libbpf chooses them.
+    fn bit_padding(
+        &mut self,
+        mut cur: i64,
+        next: i64,
+        next_align: i64,
+        in_bitfield: bool,
+        lvl: usize,
+    ) {
+        if cur >= next {
+            return;
+        }
+        let pads: [(&str, i64); 4] = [
+            ("long", i64::from(self.pointer_size) * 8),
+            ("int", 32),
+            ("short", 16),
+            ("char", 8),
+        ];
+        let (mut pad_type, mut pad_bits, mut new_off) = ("char", 8, 0);
+        for &(name, bits) in &pads {
+            pad_type = name;
+            pad_bits = bits;
+            new_off = round_up(cur, bits);
+            if new_off <= next {
+                break;
+            }
+        }
+        if new_off > cur && new_off <= next {
+            if in_bitfield
+                || (new_off == next && round_up(cur, next_align * 8) != new_off)
+                || (new_off != next && next - new_off <= new_off - cur)
+            {
+                let width = if in_bitfield { new_off - cur } else { 0 };
+                self.put(format!("\n{}{pad_type}: {width};", indent(lvl)));
+            }
+            cur = new_off;
+        }
+        while cur != next {
+            let bits = (next - cur).min(pad_bits);
+            if bits == pad_bits {
+                self.put(format!("\n{}{pad_type}: {pad_bits};", indent(lvl)));
+                cur += bits;
+                continue;
+            }
+            // The remainder, in the smallest type that holds it.
+            if let Some(&(name, _)) = pads.iter().rev().find(|&&(_, b)| b >= bits) {
+                self.put(format!("\n{}{name}: {bits};", indent(lvl)));
+                cur += bits;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn struct_fwd(&mut self, id: u32, t: &TypeRef<'_>) {
+        let keyword = if kind_is(t, Kind::Struct) {
+            "struct"
+        } else {
+            "union"
+        };
+        let name = self.type_name(id);
+        self.put(keyword);
+        if t.name_off() != 0 {
+            self.put(" ");
+        }
+        self.put(&name);
+    }
+
+    fn struct_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
+        let is_struct = kind_is(t, Kind::Struct);
+        let align = i64::from(self.btf.align_of(id).unwrap_or(0));
+        let packed = is_struct && self.is_packed(t);
+        self.struct_fwd(id, t);
+        self.put(" {");
+        let mut off: i64 = 0;
+        let mut prev_bitfield = false;
+        for m in t.members() {
+            let field = self.name_at(m.name_off);
+            let bits = i64::from(m.bitfield_size());
+            let at = i64::from(m.bit_offset());
+            let m_align = if packed {
+                1
+            } else {
+                i64::from(self.btf.align_of(m.type_id).unwrap_or(0))
+            };
+            let in_bitfield = prev_bitfield && bits != 0;
+            self.bit_padding(off, at, m_align, in_bitfield, lvl + 1);
+            self.put("\n");
+            self.put(indent(lvl + 1));
+            self.type_decl(m.type_id, field, lvl + 1);
+            if bits != 0 {
+                self.put(format!(": {bits}"));
+                off = at + bits;
+                prev_bitfield = true;
+            } else {
+                let size = self.btf.resolve_size(m.type_id).map_or(0, |s| s as i64);
+                off = at + size * 8;
+                prev_bitfield = false;
+            }
+            self.put(";");
+        }
+        if is_struct {
+            self.bit_padding(off, i64::from(t.size()) * 8, align, false, lvl + 1);
+        }
+        if t.vlen() != 0 || t.size() != 0 {
+            self.put("\n");
+            self.put(indent(lvl));
+        }
+        self.put("}");
+        if packed {
+            self.put(" __attribute__((packed))");
+        }
+    }
+
+    fn enum_fwd(&mut self, id: u32) {
+        let name = self.type_name(id);
+        self.put("enum ");
+        self.put(&name);
+    }
+
+    fn enum_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
+        let name = self.type_name(id);
+        self.put("enum");
+        if t.name_off() != 0 {
+            self.put(" ");
+        }
+        self.put(&name);
+        if t.vlen() == 0 {
+            return;
+        }
+        self.put(" {");
+        let signed = t.kflag();
+        let is_enum64 = kind_is(t, Kind::Enum64);
+        let values: Vec<(u32, u64)> = if is_enum64 {
+            t.enum64_values().map(|v| (v.name_off, v.val)).collect()
+        } else {
+            t.enum_values()
+                .map(|v| (v.name_off, u64::from(v.val)))
+                .collect()
+        };
+        for &(name_off, val) in &values {
+            let name = self.name_at(name_off);
+            let dups = self.count_name(Names::Idents, name);
+            self.put("\n");
+            self.put(indent(lvl + 1));
+            self.put(name);
+            if dups > 1 {
+                self.put(format!("___{dups}"));
+            }
+            let text = match (is_enum64, signed) {
+                (false, true) => format!(" = {},", val as u32 as i32),
+                (false, false) => format!(" = {},", val as u32),
+                (true, true) => format!(" = {}LL,", val as i64),
+                (true, false) => format!(" = {val}ULL,"),
+            };
+            self.put(text);
+        }
+        self.put("\n");
+        self.put(indent(lvl));
+        self.put("}");
+        if t.size() == 1 {
+            self.put(" __attribute__((mode(byte)))");
+        } else if t.size() == 8 && self.pointer_size == 8 {
+            // An enum only becomes 8 bytes by itself when some value needs more than 32 bits.
+            let needs_word = !is_enum64 || values.iter().all(|&(_, v)| v >> 32 == 0);
+            if needs_word {
+                self.put(" __attribute__((mode(word)))");
+            }
+        }
+    }
+
+    fn fwd_def(&mut self, id: u32, t: &TypeRef<'_>) {
+        let name = self.type_name(id);
+        self.put(if t.kflag() { "union " } else { "struct " });
+        self.put(&name);
+    }
+
+    fn typedef_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
+        let name = self.ident_name(id);
+        // Old GCCs describe __gnuc_va_list as a typedef of void.
+        if t.type_id() == 0 && name == b"__gnuc_va_list" {
+            self.put("typedef __builtin_va_list __gnuc_va_list");
+            return;
+        }
+        self.put("typedef ");
+        self.type_decl(t.type_id(), &name, lvl);
+    }
+
+    /// Counts one more use of `name` in a name space; returns the count so far.
+    fn count_name(&mut self, space: Names, name: &[u8]) -> usize {
+        let counts = match space {
+            Names::Tags => &mut self.tag_counts,
+            Names::Idents => &mut self.ident_counts,
+        };
+        let count = counts.entry(name.to_vec()).or_insert(0);
+        *count += 1;
+        *count
+    }
+
+    /// The name type `id` is written with: its own, or with `___N` if it is the N-th type of that
+    /// name in `space` (FWDs and empty enums keep theirs: they declare, not define).
+    fn resolve_name(&mut self, id: u32, space: Names) -> Vec<u8> {
+        let Some(t) = self.ty(id) else {
+            return Vec::new();
+        };
+        if t.name_off() == 0 {
+            return Vec::new();
+        }
+        let own = self.name_at(t.name_off());
+        if self.states[id as usize].name_resolved {
+            return self
+                .suffixed
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| own.to_vec());
+        }
+        self.state(id).name_resolved = true;
+        if kind_is(&t, Kind::Fwd) || (kind_is(&t, Kind::Enum) && t.vlen() == 0) {
+            return own.to_vec();
+        }
+        let dups = self.count_name(space, own);
+        if dups > 1 {
+            let mut name = own.to_vec();
+            name.extend_from_slice(format!("___{dups}").as_bytes());
+            name.truncate(MAX_SUFFIXED_NAME);
+            self.suffixed.insert(id, name.clone());
+            return name;
+        }
+        own.to_vec()
+    }
+
+    fn type_name(&mut self, id: u32) -> Vec<u8> {
+        self.resolve_name(id, Names::Tags)
+    }
+
+    fn ident_name(&mut self, id: u32) -> Vec<u8> {
+        self.resolve_name(id, Names::Idents)
+    }
+
+    /// Writes a declaration of `name` with type `id`: the chain of pointers, arrays, function
+    /// prototypes and modifiers down to a named type, in C's inside-out syntax.
+    fn type_decl(&mut self, mut id: u32, name: &[u8], lvl: usize) {
+        let mut chain: Vec<u32> = Vec::new();
+        loop {
+            let Some(t) = self.ty(id) else {
+                self.warnings.push(format!("type id {id} does not exist"));
+                return;
+            };
+            if !(self.strip_mods && is_mod(t.kind_raw())) {
+                chain.push(id);
+            }
+            if id == 0 {
+                break;
+            }
+            match t.kind() {
+                Some(
+                    Kind::Ptr
+                    | Kind::Volatile
+                    | Kind::Const
+                    | Kind::Restrict
+                    | Kind::FuncProto
+                    | Kind::TypeTag,
+                ) => id = t.type_id(),
+                Some(Kind::Array) => id = t.array().elem_type,
+                Some(
+                    Kind::Int
+                    | Kind::Enum
+                    | Kind::Enum64
+                    | Kind::Fwd
+                    | Kind::Struct
+                    | Kind::Union
+                    | Kind::Typedef
+                    | Kind::Float,
+                ) => break,
+                _ => {
+                    self.warnings.push(format!(
+                        "unexpected type in decl chain, kind:{}, id:[{id}]",
+                        t.kind_raw()
+                    ));
+                    break;
+                }
+            }
+            if chain.len() > self.btf.type_cnt() as usize {
+                self.warnings.push(format!("type [{id}] refers to itself"));
+                return;
+            }
+        }
+        let mut left = chain.len();
+        self.type_chain(&chain, &mut left, name, lvl);
+    }
+
+    /// Writes and pops the modifiers on top of `chain[..*left]` (`const `, `volatile `, …).
+    fn leading_mods(&mut self, chain: &[u32], left: &mut usize) {
+        while *left > 0 {
+            let text = match self.ty(chain[*left - 1]).and_then(|t| t.kind()) {
+                Some(Kind::Volatile) => "volatile ",
+                Some(Kind::Const) => "const ",
+                Some(Kind::Restrict) => "restrict ",
+                _ => return,
+            };
+            self.put(text);
+            *left -= 1;
+        }
+    }
+
+    /// Pops the modifiers (type tags included) on top of `chain[..*left]` without writing them.
+    fn drop_mods(&mut self, chain: &[u32], left: &mut usize) {
+        while *left > 0
+            && self
+                .ty(chain[*left - 1])
+                .is_some_and(|t| is_mod(t.kind_raw()))
+        {
+            *left -= 1;
+        }
+    }
+
+    fn declared_name(&mut self, name: &[u8], last_was_ptr: bool) {
+        if !name.is_empty() && !last_was_ptr {
+            self.put(" ");
+        }
+        self.put(name);
+    }
+
+    /// Writes `chain[..*left]` from its innermost type outwards, consuming it.
+    fn type_chain(&mut self, chain: &[u32], left: &mut usize, name: &[u8], lvl: usize) {
+        // No space before the first `*` of a chain: `int ***`, and `(*f)` for a function pointer.
+        let mut last_was_ptr = true;
+        while *left > 0 {
+            *left -= 1;
+            let id = chain[*left];
+            if id == 0 {
+                self.leading_mods(chain, left);
+                self.put("void");
+                last_was_ptr = false;
+                continue;
+            }
+            let Some(t) = self.ty(id) else { return };
+            let kind = t.kind();
+            match kind {
+                Some(Kind::Int | Kind::Float) => {
+                    self.leading_mods(chain, left);
+                    self.put(self.name_at(t.name_off()));
+                }
+                Some(Kind::Struct | Kind::Union) => {
+                    self.leading_mods(chain, left);
+                    if t.name_off() == 0 {
+                        self.struct_def(id, &t, lvl);
+                    } else {
+                        self.struct_fwd(id, &t);
+                    }
+                }
+                Some(Kind::Enum | Kind::Enum64) => {
+                    self.leading_mods(chain, left);
+                    if t.name_off() == 0 {
+                        self.enum_def(id, &t, lvl);
+                    } else {
+                        self.enum_fwd(id);
+                    }
+                }
+                Some(Kind::Fwd) => {
+                    self.leading_mods(chain, left);
+                    self.fwd_def(id, &t);
+                }
+                Some(Kind::Typedef) => {
+                    self.leading_mods(chain, left);
+                    let ident = self.ident_name(id);
+                    self.put(&ident);
+                }
+                Some(Kind::Ptr) => self.put(if last_was_ptr { "*" } else { " *" }),
+                Some(Kind::Volatile) => self.put(" volatile"),
+                Some(Kind::Const) => self.put(" const"),
+                Some(Kind::Restrict) => self.put(" restrict"),
+                Some(Kind::TypeTag) => {
+                    self.leading_mods(chain, left);
+                    let tag = self.name_at(t.name_off());
+                    if t.kflag() {
+                        self.put(" __attribute__((");
+                        self.put(tag);
+                        self.put("))");
+                    } else {
+                        self.put(" __attribute__((btf_type_tag(\"");
+                        self.put(tag);
+                        self.put("\")))");
+                    }
+                }
+                Some(Kind::Array) => {
+                    let nelems = t.array().nelems;
+                    // GCC adds the element's qualifiers to arrays; they mean nothing there.
+                    self.drop_mods(chain, left);
+                    if *left == 0 {
+                        self.declared_name(name, last_was_ptr);
+                        self.put(format!("[{nelems}]"));
+                        return;
+                    }
+                    let multidim = self
+                        .ty(chain[*left - 1])
+                        .is_some_and(|next| kind_is(&next, Kind::Array));
+                    if !name.is_empty() && !last_was_ptr {
+                        self.put(" ");
+                    }
+                    if !multidim {
+                        self.put("(");
+                    }
+                    self.type_chain(chain, left, name, lvl);
+                    if !multidim {
+                        self.put(")");
+                    }
+                    self.put(format!("[{nelems}]"));
+                    return;
+                }
+                Some(Kind::FuncProto) => {
+                    // GCC marks noreturn function pointers volatile: dropped likewise.
+                    self.drop_mods(chain, left);
+                    if *left > 0 {
+                        self.put(" (");
+                        self.type_chain(chain, left, name, lvl);
+                        self.put(")");
+                    } else {
+                        self.declared_name(name, last_was_ptr);
+                    }
+                    self.put("(");
+                    let params: Vec<(u32, u32)> =
+                        t.params().map(|p| (p.name_off, p.type_id)).collect();
+                    if params.is_empty() || (params.len() == 1 && params[0].1 == 0) {
+                        self.put("void)");
+                        return;
+                    }
+                    for (i, &(name_off, type_id)) in params.iter().enumerate() {
+                        if i > 0 {
+                            self.put(", ");
+                        }
+                        // A trailing void parameter stands for `...`.
+                        if i == params.len() - 1 && type_id == 0 {
+                            self.put("...");
+                            break;
+                        }
+                        let param = self.name_at(name_off);
+                        self.type_decl(type_id, param, lvl);
+                    }
+                    self.put(")");
+                    return;
+                }
+                _ => {
+                    self.warnings.push(format!(
+                        "unexpected type in decl chain, kind:{}, id:[{id}]",
+                        t.kind_raw()
+                    ));
+                    return;
+                }
+            }
+            last_was_ptr = kind == Some(Kind::Ptr);
+        }
+        self.declared_name(name, last_was_ptr);
+    }
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause OR Apache-2.0 */
+/*
+ * dump_shim.c — the oracle side of the C-dump differential tests: runs libbpf 1.7.0's btf_dump
+ * over a list of type ids and collects everything its va_list printf callback prints, which Rust
+ * cannot receive directly on stable.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+struct sink {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static void sink_printf(void *ctx, const char *fmt, va_list args)
+{
+	struct sink *s = ctx;
+	va_list again;
+	int n;
+
+	va_copy(again, args);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0) {
+		s->failed = 1;
+		return;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = (s->len + n + 1) * 2;
+		char *grown = realloc(s->buf, cap);
+
+		if (!grown) {
+			s->failed = 1;
+			return;
+		}
+		s->buf = grown;
+		s->cap = cap;
+	}
+	vsnprintf(s->buf + s->len, n + 1, fmt, args);
+	s->len += n;
+}
+
+/* btf_dump__dump_type() for each of `ids`, in order, with one dumper. Returns 0 and the text in
+ * *out (malloc'd; *out_len bytes), or the first negative error (the text so far still in *out). */
+int libbtf_oracle_dump_c(const struct btf *btf, const unsigned int *ids, size_t n, char **out,
+			 size_t *out_len)
+{
+	struct sink s = { 0 };
+	struct btf_dump *d;
+	int err = 0;
+	size_t i;
+
+	d = btf_dump__new(btf, sink_printf, &s, NULL);
+	if (!d)
+		return -1;
+	for (i = 0; i < n && !err; i++)
+		err = btf_dump__dump_type(d, ids[i]);
+	btf_dump__free(d);
+	*out = s.buf;
+	*out_len = s.len;
+	return s.failed ? -12 : err;
+}

@@ -1,0 +1,163 @@
+//! The C dump (`CDump`, libbpf's `btf_dump`) against libbpf 1.7.0 itself: a whole vmlinux.h of
+//! every corpus vmlinux, every selected module over its base, and all 4,022 modules of 6.1.0-47,
+//! dumping every own type id in order with one dumper each — identical text required.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use btf_core::{Btf, CDump};
+use btf_difftest::corpus;
+use btf_difftest::libbpf::{self, LibbpfBtf};
+use btf_difftest::require_corpus;
+
+/// Our dump of every id in `ids`, or the first error's errno with the text so far.
+fn ours(btf: &Btf, ids: &[u32]) -> Result<Vec<u8>, (i32, Vec<u8>)> {
+    let mut dump = CDump::new(btf).map_err(|e| (-e.errno(), Vec::new()))?;
+    for &id in ids {
+        if let Err(e) = dump.dump_type(id) {
+            return Err((-e.errno(), dump.take_output()));
+        }
+    }
+    Ok(dump.take_output())
+}
+
+/// Where two texts first differ, as a few lines of each.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let line_start = a[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    let show = |t: &[u8]| {
+        let end = (at + 200).min(t.len());
+        String::from_utf8_lossy(&t[line_start.min(t.len())..end]).into_owned()
+    };
+    format!(
+        "at byte {at} (line {}):\n--- ours\n{}\n--- libbpf\n{}",
+        a[..at].iter().filter(|&&c| c == b'\n').count() + 1,
+        show(a),
+        show(b)
+    )
+}
+
+fn compare(label: &str, ours_btf: &Btf, theirs: &LibbpfBtf, failures: &mut Vec<String>) -> usize {
+    let ids: Vec<u32> = (ours_btf.start_id()..ours_btf.type_cnt()).collect();
+    let (a, b) = (ours(ours_btf, &ids), theirs.dump_c(&ids));
+    match (&a, &b) {
+        (Ok(x), Ok(y)) if x == y => x.len(),
+        (Err((ea, ta)), Err((eb, tb))) if ea == eb && ta == tb => {
+            eprintln!("{label}: both fail with {ea} after {} bytes", ta.len());
+            0
+        }
+        (Ok(x), Ok(y)) => {
+            failures.push(format!("{label}: {}", first_difference(x, y)));
+            0
+        }
+        _ => {
+            failures.push(format!(
+                "{label}: ours {:?}, libbpf {:?}",
+                a.as_ref().map(Vec::len).map_err(|e| e.0),
+                b.as_ref().map(Vec::len).map_err(|e| e.0)
+            ));
+            0
+        }
+    }
+}
+
+fn finish(what: &str, failures: &[String], compared: usize, bytes: usize) {
+    eprintln!(
+        "{what}: {compared} dumps compared, {bytes} bytes identical, {} differ",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {what} differ from libbpf; first:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
+
+#[test]
+fn small_fixture() {
+    libbpf::quiet();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-data/small.btf");
+    let ours_btf = Btf::parse_file(&path, None).unwrap();
+    let theirs = LibbpfBtf::parse(&path).unwrap();
+    let mut failures = Vec::new();
+    let bytes = compare("small.btf", &ours_btf, &theirs, &mut failures);
+    assert!(bytes > 200, "the dump is not empty");
+    finish("small.btf", &failures, 1, bytes);
+}
+
+#[test]
+fn vmlinux() {
+    let _dir = require_corpus!("c_dump_differential::vmlinux");
+    libbpf::quiet();
+    let mut failures = Vec::new();
+    let mut bytes = 0;
+    let files = corpus::vmlinux_files();
+    for path in &files {
+        let ours_btf = Btf::parse_file(path, None).unwrap();
+        let theirs = LibbpfBtf::parse(path).unwrap();
+        bytes += compare(
+            &path.display().to_string(),
+            &ours_btf,
+            &theirs,
+            &mut failures,
+        );
+    }
+    finish("vmlinux", &failures, files.len(), bytes);
+}
+
+#[test]
+fn selected_modules() {
+    let _dir = require_corpus!("c_dump_differential::selected_modules");
+    libbpf::quiet();
+    let mut failures = Vec::new();
+    let (mut bytes, mut compared) = (0, 0);
+    for path in corpus::vmlinux_files() {
+        let ver = corpus::version_of(&path).unwrap_or_default();
+        let ours_base = Arc::new(Btf::parse_file(&path, None).unwrap());
+        let their_base = Arc::new(LibbpfBtf::parse(&path).unwrap());
+        for module in corpus::selected_modules(&ver) {
+            let ours_btf = Btf::parse_file(&module, Some(Arc::clone(&ours_base))).unwrap();
+            let theirs = LibbpfBtf::parse_split(&module, &their_base).unwrap();
+            bytes += compare(
+                &module.display().to_string(),
+                &ours_btf,
+                &theirs,
+                &mut failures,
+            );
+            compared += 1;
+        }
+    }
+    finish("selected modules", &failures, compared, bytes);
+}
+
+#[test]
+fn modules_all_6_1_0_47() {
+    let _dir = require_corpus!("c_dump_differential::modules_all_6_1_0_47");
+    libbpf::quiet();
+    let base_path = corpus::vmlinux_file("6.1.0-47").expect("vmlinux 6.1.0-47");
+    let ours_base = Arc::new(Btf::parse_file(&base_path, None).unwrap());
+    let their_base = Arc::new(LibbpfBtf::parse(&base_path).unwrap());
+    let modules = corpus::modules_all("6.1.0-47").expect("modules-all archive");
+    assert_eq!(modules.len(), 4022);
+    let mut failures = Vec::new();
+    let mut bytes = 0;
+    for (name, data) in &modules {
+        let ours_btf = Btf::from_bytes_split(data, Arc::clone(&ours_base)).unwrap();
+        let theirs = LibbpfBtf::from_bytes_split(data, &their_base).unwrap();
+        bytes += compare(name, &ours_btf, &theirs, &mut failures);
+    }
+    finish("modules-all/6.1.0-47", &failures, modules.len(), bytes);
+}
