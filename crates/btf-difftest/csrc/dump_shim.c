@@ -45,6 +45,23 @@ static void sink_printf(void *ctx, const char *fmt, va_list args)
 	s->len += n;
 }
 
+static void sink_append_newline(struct sink *s)
+{
+	if (s->len + 2 > s->cap) {
+		size_t cap = (s->len + 2) * 2;
+		char *grown = realloc(s->buf, cap);
+
+		if (!grown) {
+			s->failed = 1;
+			return;
+		}
+		s->buf = grown;
+		s->cap = cap;
+	}
+	s->buf[s->len++] = '\n';
+	s->buf[s->len] = '\0';
+}
+
 /* btf_dump__dump_type() for each of `ids`, in order, with one dumper. Returns 0 and the text in
  * *out (malloc'd; *out_len bytes), or the first negative error (the text so far still in *out). */
 int libbtf_oracle_dump_c(const struct btf *btf, const unsigned int *ids, size_t n, char **out,
@@ -60,6 +77,32 @@ int libbtf_oracle_dump_c(const struct btf *btf, const unsigned int *ids, size_t 
 		return -1;
 	for (i = 0; i < n && !err; i++)
 		err = btf_dump__dump_type(d, ids[i]);
+	btf_dump__free(d);
+	*out = s.buf;
+	*out_len = s.len;
+	return s.failed ? -12 : err;
+}
+
+/* btf_dump__emit_type_decl() of each of `ids` with one dumper and the same options, a newline
+ * after each. Returns 0 and the text in *out (malloc'd), or the first negative error. */
+int libbtf_oracle_emit_decls(const struct btf *btf, const unsigned int *ids, size_t n,
+			     const char *field_name, int indent_level, int strip_mods, char **out,
+			     size_t *out_len)
+{
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = field_name,
+		    .indent_level = indent_level, .strip_mods = strip_mods);
+	struct sink s = { 0 };
+	struct btf_dump *d;
+	int err = 0;
+	size_t i;
+
+	d = btf_dump__new(btf, sink_printf, &s, NULL);
+	if (!d)
+		return -1;
+	for (i = 0; i < n && !err; i++) {
+		err = btf_dump__emit_type_decl(d, ids[i], &opts);
+		sink_append_newline(&s);
+	}
 	btf_dump__free(d);
 	*out = s.buf;
 	*out_len = s.len;

@@ -243,7 +243,6 @@ impl LibbpfBtf {
                 out: *mut *mut std::ffi::c_char,
                 out_len: *mut usize,
             ) -> std::ffi::c_int;
-            fn free(p: *mut c_void);
         }
         let _guard = self.guard();
         let (mut out, mut len) = (ptr::null_mut(), 0usize);
@@ -252,15 +251,47 @@ impl LibbpfBtf {
         let rc = unsafe {
             libbtf_oracle_dump_c(self.as_ptr(), ids.as_ptr(), ids.len(), &mut out, &mut len)
         };
-        let text = if out.is_null() {
-            Vec::new()
-        } else {
-            // SAFETY: `out` holds `len` bytes written by the shim; it is freed right after.
-            let bytes = unsafe { std::slice::from_raw_parts(out.cast::<u8>(), len) }.to_vec();
-            // SAFETY: allocated by the shim with malloc/realloc.
-            unsafe { free(out.cast()) };
-            bytes
+        let text = take_shim_buffer(out, len);
+        if rc == 0 { Ok(text) } else { Err((rc, text)) }
+    }
+
+    /// libbpf's `btf_dump__emit_type_decl` of each of `ids` with one dumper and the same options
+    /// (`field_name`, `indent_level`, `strip_mods`), a newline after each.
+    pub fn emit_type_decls(
+        &self,
+        ids: &[u32],
+        field_name: &std::ffi::CStr,
+        indent_level: i32,
+        strip_mods: bool,
+    ) -> Result<Vec<u8>, (i32, Vec<u8>)> {
+        unsafe extern "C" {
+            fn libbtf_oracle_emit_decls(
+                btf: *const sys::btf,
+                ids: *const u32,
+                n: usize,
+                field_name: *const std::ffi::c_char,
+                indent_level: std::ffi::c_int,
+                strip_mods: std::ffi::c_int,
+                out: *mut *mut std::ffi::c_char,
+                out_len: *mut usize,
+            ) -> std::ffi::c_int;
+        }
+        let _guard = self.guard();
+        let (mut out, mut len) = (ptr::null_mut(), 0usize);
+        // SAFETY: as in `dump_c`; `field_name` is a valid C string for the call.
+        let rc = unsafe {
+            libbtf_oracle_emit_decls(
+                self.as_ptr(),
+                ids.as_ptr(),
+                ids.len(),
+                field_name.as_ptr(),
+                indent_level,
+                std::ffi::c_int::from(strip_mods),
+                &mut out,
+                &mut len,
+            )
         };
+        let text = take_shim_buffer(out, len);
         if rc == 0 { Ok(text) } else { Err((rc, text)) }
     }
 
@@ -757,4 +788,19 @@ mod dedup_oracle {
             elapsed,
         })
     }
+}
+
+/// The text a dump shim call wrote (`len` bytes at `out`, malloc'd, or NULL), freed here.
+fn take_shim_buffer(out: *mut std::ffi::c_char, len: usize) -> Vec<u8> {
+    unsafe extern "C" {
+        fn free(p: *mut c_void);
+    }
+    if out.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: the shim wrote `len` bytes at `out`; the buffer is freed right after the copy.
+    let bytes = unsafe { std::slice::from_raw_parts(out.cast::<u8>(), len) }.to_vec();
+    // SAFETY: allocated by the shim with malloc/realloc, and not used after this.
+    unsafe { free(out.cast()) };
+    bytes
 }

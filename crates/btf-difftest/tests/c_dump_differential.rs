@@ -1,6 +1,7 @@
 //! The C dump (`CDump`, libbpf's `btf_dump`) against libbpf 1.7.0 itself: a whole vmlinux.h of
 //! every corpus vmlinux, every selected module over its base, and all 4,022 modules of 6.1.0-47,
-//! dumping every own type id in order with one dumper each — identical text required.
+//! dumping every own type id in order with one dumper each; and `emit_type_decl` of every type of
+//! every corpus vmlinux with several option sets — identical text required.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -160,4 +161,38 @@ fn modules_all_6_1_0_47() {
         bytes += compare(name, &ours_btf, &theirs, &mut failures);
     }
     finish("modules-all/6.1.0-47", &failures, modules.len(), bytes);
+}
+
+/// `emit_type_decl` of every id of every vmlinux (each kind, type tags included in 6.18.44), with
+/// one dumper per option set: no name, a field name at indent 2, and modifiers stripped.
+#[test]
+fn emit_type_decl_every_type() {
+    let _dir = require_corpus!("c_dump_differential::emit_type_decl_every_type");
+    libbpf::quiet();
+    let option_sets: [(&std::ffi::CStr, usize, bool); 3] =
+        [(c"", 0, false), (c"field", 2, false), (c"f", 1, true)];
+    let mut failures = Vec::new();
+    let (mut compared, mut bytes) = (0, 0);
+    for path in corpus::vmlinux_files() {
+        let ours_btf = Btf::parse_file(&path, None).unwrap();
+        let theirs = LibbpfBtf::parse(&path).unwrap();
+        let ids: Vec<u32> = (1..ours_btf.type_cnt()).collect();
+        for (name, level, strip) in option_sets {
+            let mut dump = CDump::new(&ours_btf).unwrap();
+            let mut text = Vec::new();
+            for &id in &ids {
+                dump.emit_type_decl(id, name.to_bytes(), level, strip).unwrap();
+                text.extend(dump.take_output());
+                text.push(b'\n');
+            }
+            let label = format!("{} {name:?}/{level}/{strip}", path.display());
+            match theirs.emit_type_decls(&ids, name, level as i32, strip) {
+                Ok(expected) if expected == text => bytes += text.len(),
+                Ok(expected) => failures.push(format!("{label}: {}", first_difference(&text, &expected))),
+                Err((rc, _)) => failures.push(format!("{label}: libbpf failed with {rc}")),
+            }
+            compared += 1;
+        }
+    }
+    finish("emit_type_decl", &failures, compared, bytes);
 }
