@@ -181,14 +181,17 @@ fn emit_type_decl_every_type() {
             let mut dump = CDump::new(&ours_btf).unwrap();
             let mut text = Vec::new();
             for &id in &ids {
-                dump.emit_type_decl(id, name.to_bytes(), level, strip).unwrap();
+                dump.emit_type_decl(id, name.to_bytes(), level, strip)
+                    .unwrap();
                 text.extend(dump.take_output());
                 text.push(b'\n');
             }
             let label = format!("{} {name:?}/{level}/{strip}", path.display());
             match theirs.emit_type_decls(&ids, name, level as i32, strip) {
                 Ok(expected) if expected == text => bytes += text.len(),
-                Ok(expected) => failures.push(format!("{label}: {}", first_difference(&text, &expected))),
+                Ok(expected) => {
+                    failures.push(format!("{label}: {}", first_difference(&text, &expected)))
+                }
                 Err((rc, _)) => failures.push(format!("{label}: libbpf failed with {rc}")),
             }
             compared += 1;

@@ -71,6 +71,13 @@ const POLY_ALIASES: [(&[u8], &str); 4] = [
 /// Longest name with a `___N` suffix libbpf writes (it formats into 256 bytes).
 const MAX_SUFFIXED_NAME: usize = 255;
 
+/// Deepest nesting the dumper follows (types within types, declarators within declarators).
+/// Real BTF nests a few levels; hostile BTF (reference cycles through pointers and modifiers,
+/// which libbpf follows until its stack overflows, or millions of nested anonymous structs) stops
+/// here with an error or a warning instead (the corpus nests less than 24 deep; this fits a 1 MiB
+/// thread stack with room to spare).
+const MAX_NESTING: usize = 256;
+
 /// A C-declarations writer over one BTF object (libbpf's `struct btf_dump`).
 #[derive(Debug)]
 pub struct CDump<'a> {
@@ -88,6 +95,8 @@ pub struct CDump<'a> {
     queue: Vec<u32>,
     out: Vec<u8>,
     warnings: Vec<String>,
+    /// Current nesting of `order`, `emit_type` and `type_chain` (see [`MAX_NESTING`]).
+    depth: usize,
 }
 
 fn invalid(message: String) -> Error {
@@ -133,6 +142,7 @@ impl<'a> CDump<'a> {
             queue: Vec::new(),
             out: Vec::new(),
             warnings: Vec::new(),
+            depth: 0,
         };
         dump.catch_up()?;
         Ok(dump)
@@ -263,6 +273,21 @@ impl<'a> CDump<'a> {
     /// Queues the named definitions `id` needs, dependencies first; whether `id` is strongly
     /// linked (must be complete where it is used) or only weakly (a forward declaration will do).
     fn order(&mut self, id: u32, through_ptr: bool) -> Result<bool> {
+        if self.depth >= MAX_NESTING {
+            return Err(Error::new(
+                ErrorKind::Os(40),
+                format!(
+                    "type [{id}]: types nest more than {MAX_NESTING} deep (a reference cycle?)"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let strong = self.order_nested(id, through_ptr);
+        self.depth -= 1;
+        strong
+    }
+
+    fn order_nested(&mut self, id: u32, through_ptr: bool) -> Result<bool> {
         let st = self.states[id as usize];
         if st.order == Order::Ordered {
             return Ok(true);
@@ -353,6 +378,18 @@ impl<'a> CDump<'a> {
     /// Writes the definitions `id` needs and, at the top level (`container` 0), its own; inside
     /// the definition of struct/union `container`, only what that definition needs first.
     fn emit_type(&mut self, id: u32, container: u32) {
+        if self.depth >= MAX_NESTING {
+            self.warnings.push(format!(
+                "type [{id}]: types nest more than {MAX_NESTING} deep (a reference cycle?)"
+            ));
+            return;
+        }
+        self.depth += 1;
+        self.emit_type_nested(id, container);
+        self.depth -= 1;
+    }
+
+    fn emit_type_nested(&mut self, id: u32, container: u32) {
         let st = self.states[id as usize];
         if st.emit == Emit::Emitted {
             return;
@@ -797,6 +834,19 @@ impl<'a> CDump<'a> {
 
     /// Writes `chain[..*left]` from its innermost type outwards, consuming it.
     fn type_chain(&mut self, chain: &[u32], left: &mut usize, name: &[u8], lvl: usize) {
+        if self.depth >= MAX_NESTING {
+            self.warnings.push(format!(
+                "declarations nest more than {MAX_NESTING} deep (a reference cycle?)"
+            ));
+            *left = 0;
+            return;
+        }
+        self.depth += 1;
+        self.type_chain_nested(chain, left, name, lvl);
+        self.depth -= 1;
+    }
+
+    fn type_chain_nested(&mut self, chain: &[u32], left: &mut usize, name: &[u8], lvl: usize) {
         // No space before the first `*` of a chain: `int ***`, and `(*f)` for a function pointer.
         let mut last_was_ptr = true;
         while *left > 0 {
@@ -925,5 +975,103 @@ impl<'a> CDump<'a> {
             last_was_ptr = kind == Some(Kind::Ptr);
         }
         self.declared_name(name, last_was_ptr);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a thread with a small stack: deep recursion would overflow it.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(1024 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn simple_types_come_out_as_c() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let s = btf.add_struct("pair", 8).unwrap();
+        btf.add_field("a", int, 0, 0).unwrap();
+        btf.add_field("b", int, 32, 0).unwrap();
+        let ptr = btf.add_ptr(s).unwrap();
+        btf.add_typedef("pair_p", ptr).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        for id in 1..btf.type_cnt() {
+            dump.dump_type(id).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(dump.take_output()).unwrap(),
+            "struct pair {\n\tint a;\n\tint b;\n};\n\ntypedef struct pair *pair_p;\n\n"
+        );
+        dump.emit_type_decl(ptr, b"p", 0, false).unwrap();
+        assert_eq!(dump.take_output(), b"struct pair *p");
+    }
+
+    #[test]
+    fn names_repeat_with_suffixes() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        for _ in 0..2 {
+            btf.add_struct("s", 4).unwrap();
+            btf.add_field("x", int, 0, 0).unwrap();
+        }
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.dump_type(2).unwrap();
+        dump.dump_type(3).unwrap();
+        let text = String::from_utf8(dump.take_output()).unwrap();
+        assert!(
+            text.contains("struct s {") && text.contains("struct s___2 {"),
+            "{text}"
+        );
+    }
+
+    /// PTR → CONST → PTR: libbpf follows the cycle until its stack overflows.
+    #[test]
+    fn reference_cycles_end_in_an_error_not_a_crash() {
+        on_small_stack(|| {
+            let mut btf = Btf::new_empty();
+            let ptr = btf.add_ptr(2).unwrap();
+            btf.add_const(ptr).unwrap();
+            btf.add_typedef("t1", 4).unwrap();
+            btf.add_typedef("t2", 3).unwrap();
+            let arr = btf.add_array(7, 7, 2).unwrap();
+            btf.add_int("int", 4, 1).unwrap();
+            assert_eq!(arr, 5);
+            btf.add_array(5, 6, 3).unwrap();
+            let mut dump = CDump::new(&btf).unwrap();
+            for id in 1..btf.type_cnt() {
+                let _ = dump.dump_type(id);
+                dump.emit_type_decl(id, b"x", 0, false).unwrap();
+            }
+            assert!(dump.dump_type(1).is_err() || !dump.take_warnings().is_empty());
+        });
+    }
+
+    /// A hundred thousand anonymous structs, each embedding the next.
+    #[test]
+    fn deep_nesting_is_bounded() {
+        on_small_stack(|| {
+            let mut btf = Btf::new_empty();
+            let int = btf.add_int("int", 4, 1).unwrap();
+            let n = 100_000;
+            let outer = btf.add_struct("outer", 4).unwrap();
+            btf.add_field("inner", outer + 1, 0, 0).unwrap();
+            for i in 0..n {
+                btf.add_struct("", 4).unwrap();
+                let member = if i + 1 == n { int } else { outer + 2 + i };
+                btf.add_field("m", member, 0, 0).unwrap();
+            }
+            let mut dump = CDump::new(&btf).unwrap();
+            let err = dump.dump_type(outer).unwrap_err();
+            assert!(err.message().contains("nest"), "{err}");
+            dump.emit_type_decl(outer + 1, b"x", 0, false).unwrap();
+            assert!(!dump.take_warnings().is_empty());
+        });
     }
 }
