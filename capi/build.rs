@@ -1,4 +1,5 @@
-//! Compiles the one piece of C the library needs: calling the user's `va_list` print callback.
+//! Compiles the one piece of C the library needs: calling the user's `va_list` callbacks (the
+//! print callback of `libbpf_set_print`, the printf callback of `btf_dump`).
 
 fn main() {
     println!("cargo:rerun-if-changed=src/print_trampoline.c");

@@ -130,6 +130,15 @@ LIBBPF_API int btf__distill_base(const struct btf *src_btf, struct btf **new_bas
 				 struct btf **new_split_btf);
 LIBBPF_API int btf__relocate(struct btf *btf, const struct btf *base_btf);
 
+/* btf_dump: C declarations from BTF */
+typedef void (*btf_dump_printf_fn_t)(void *ctx, const char *fmt, va_list args);
+LIBBPF_API struct btf_dump *btf_dump__new(const struct btf *btf, btf_dump_printf_fn_t printf_fn,
+					  void *ctx, const struct btf_dump_opts *opts);
+LIBBPF_API void btf_dump__free(struct btf_dump *d);
+LIBBPF_API int btf_dump__dump_type(struct btf_dump *d, __u32 id);
+LIBBPF_API int btf_dump__emit_type_decl(struct btf_dump *d, __u32 id,
+					const struct btf_dump_emit_type_decl_opts *opts);
+
 /* ---- libbtf's own extensions (node LIBBTF_0.1.0) ------------------------------------------- */
 
 /* The btf__parse_opts proposed for libbpf 1.5.0 (v2-v4 of "bpf: support resilient split BTF"). */
@@ -162,6 +171,18 @@ _Static_assert(offsetof(struct btf_parse_opts, btf_ext) == 2 * sizeof(void *),
 	       "btf_parse_opts.btf_ext");
 _Static_assert(offsetof(struct btf_parse_opts, btf_parse_opts__last_field) == 3 * sizeof(void *),
 	       "btf_parse_opts.btf_sec");
+
+_Static_assert(sizeof(struct btf_dump_opts) == sizeof(void *), "btf_dump_opts size");
+_Static_assert(offsetof(struct btf_dump_opts, btf_dump_opts__last_field) == 0, "btf_dump_opts.sz");
+_Static_assert(sizeof(struct btf_dump_emit_type_decl_opts) == 3 * sizeof(void *),
+	       "btf_dump_emit_type_decl_opts size");
+_Static_assert(offsetof(struct btf_dump_emit_type_decl_opts, field_name) == sizeof(void *),
+	       "btf_dump_emit_type_decl_opts.field_name");
+_Static_assert(offsetof(struct btf_dump_emit_type_decl_opts, indent_level) == 2 * sizeof(void *),
+	       "btf_dump_emit_type_decl_opts.indent_level");
+_Static_assert(offsetof(struct btf_dump_emit_type_decl_opts,
+			btf_dump_emit_type_decl_opts__last_field) == 2 * sizeof(void *) + 4,
+	       "btf_dump_emit_type_decl_opts.strip_mods");
 
 static const char *const section_names[] = { BTF_ELF_SEC, BTF_EXT_ELF_SEC, BTF_BASE_ELF_SEC,
 					      MAPS_ELF_SEC };

@@ -29,3 +29,21 @@ int libbtf_print_message(libbtf_print_fn fn, int level, const char *message)
 {
 	return call_with_args(fn, level, "%s", message);
 }
+
+/* btf_dump's printf callback, `void (*)(void *ctx, const char *fmt, va_list args)`: called with
+ * "%s" and one piece of the dump. */
+typedef void (*libbtf_dump_printf_fn)(void *ctx, const char *format, va_list args);
+
+static void call_dump_with_args(libbtf_dump_printf_fn fn, void *ctx, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	fn(ctx, format, args);
+	va_end(args);
+}
+
+void libbtf_dump_print(libbtf_dump_printf_fn fn, void *ctx, const char *text)
+{
+	call_dump_with_args(fn, ctx, "%s", text);
+}

@@ -32,6 +32,9 @@ enum btf_endianness {
 	BTF_BIG_ENDIAN = 1,
 };
 
+/* The callback a btf_dump writes through: a printf format and its arguments. */
+typedef void (*btf_dump_printf_fn_t)(void *ctx, const char *fmt, va_list args);
+
 /* The kinds of forward declaration btf__add_fwd() makes. */
 enum btf_fwd_kind {
 	BTF_FWD_STRUCT = 0,
@@ -43,6 +46,12 @@ enum btf_fwd_kind {
  * The opaque `struct btf` of libbpf's API.
  */
 struct btf;
+
+/**
+ * The opaque `struct btf_dump`: the dumper's state between calls, the BTF handle it reads (the
+ * caller keeps it alive, as with libbpf) and where its text goes.
+ */
+struct btf_dump;
 
 /**
  * Opaque `.BTF.ext` handle; btf-capi does not read `.BTF.ext` yet, so it never makes one.
@@ -72,6 +81,38 @@ struct btf_parse_opts {
      * any other (e.g. `.BTF.base`) read alone, with no `.BTF.base` handling.
      */
     const char *btf_sec;
+};
+
+/**
+ * Options of `btf_dump__new` (`struct btf_dump_opts`): only `sz` so far.
+ */
+struct btf_dump_opts {
+    /**
+     * `sizeof(struct btf_dump_opts)`, set by the caller (`LIBBPF_OPTS` does it).
+     */
+    size_t sz;
+};
+
+/**
+ * Options of `btf_dump__emit_type_decl` (`struct btf_dump_emit_type_decl_opts`).
+ */
+struct btf_dump_emit_type_decl_opts {
+    /**
+     * `sizeof(struct btf_dump_emit_type_decl_opts)`, set by the caller.
+     */
+    size_t sz;
+    /**
+     * The declared name (a struct field's, a variable's); NULL or "" declares no name.
+     */
+    const char *field_name;
+    /**
+     * Tabs before the lines of inline (anonymous) definitions.
+     */
+    int indent_level;
+    /**
+     * Leave out const, volatile, restrict and type tags.
+     */
+    bool strip_mods;
 };
 
 /**
@@ -244,6 +285,51 @@ int btf__distill_base(const struct btf *src_btf,
  * live handle.
  */
 LIBBPF_API int btf__relocate(struct btf *btf, const struct btf *base_btf);
+
+/**
+ * A dumper of `btf`'s types as C, writing through `printf_fn(ctx, ...)`. NULL with errno EINVAL
+ * for a NULL `btf` or `printf_fn` or invalid `opts`.
+ *
+ * # Safety
+ * `btf` is NULL or a live handle that outlives the dumper; `printf_fn` is NULL or a function of
+ * the callback type; `opts` is NULL or readable for its `sz`.
+ */
+LIBBPF_API
+struct btf_dump *btf_dump__new(const struct btf *btf,
+                               btf_dump_printf_fn_t printf_fn,
+                               void *ctx,
+                               const struct btf_dump_opts *opts);
+
+/**
+ * Frees a dumper; NULL is ignored.
+ *
+ * # Safety
+ * `d` is NULL or a dumper from `btf_dump__new` not used afterwards.
+ */
+LIBBPF_API void btf_dump__free(struct btf_dump *d);
+
+/**
+ * Writes the C definition of type `id` and of every type it needs that this dumper has not
+ * written yet. 0, or -EINVAL for a bad id, -ELOOP for a type cycle C cannot express.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper whose BTF is still alive.
+ */
+LIBBPF_API int btf_dump__dump_type(struct btf_dump *d, __u32 id);
+
+/**
+ * Writes the declaration of a field or variable of type `id` (options: its name, the indent
+ * of inline definitions, whether to strip modifiers). A NULL `field_name` declares no name
+ * (libbpf 1.7 crashes on it). 0, or -EINVAL for invalid options.
+ *
+ * # Safety
+ * `d` is NULL or a live dumper whose BTF is still alive; `opts` is NULL or readable for its
+ * `sz`, its `field_name` NULL or a C string.
+ */
+LIBBPF_API
+int btf_dump__emit_type_decl(struct btf_dump *d,
+                             __u32 id,
+                             const struct btf_dump_emit_type_decl_opts *opts);
 
 /**
  * Loads the object into the kernel (`BPF_BTF_LOAD`) and keeps the fd. -EEXIST if already loaded.
@@ -734,6 +820,8 @@ LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
  * larger than the library's only if every byte past this field is zero. */
 #define btf_dedup_opts__last_field force_collisions
 #define btf_parse_opts__last_field btf_sec
+#define btf_dump_opts__last_field sz
+#define btf_dump_emit_type_decl_opts__last_field strip_mods
 #define btf_permute_opts__last_field btf_ext
 
 /* libbpf's static inline helpers for walking type records (btf_kind(), btf_members(), ...). */

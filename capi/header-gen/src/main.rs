@@ -89,6 +89,9 @@ enum btf_endianness {
 	BTF_BIG_ENDIAN = 1,
 };
 
+/* The callback a btf_dump writes through: a printf format and its arguments. */
+typedef void (*btf_dump_printf_fn_t)(void *ctx, const char *fmt, va_list args);
+
 /* The kinds of forward declaration btf__add_fwd() makes. */
 enum btf_fwd_kind {
 	BTF_FWD_STRUCT = 0,
@@ -102,9 +105,11 @@ const BTF_TRAILER: &str = r#"@LAST_FIELDS@
 
 /// libbpf's `<struct>__last_field` macros: the last field of each options struct. One is written
 /// (in place of `@LAST_FIELDS@`) only for a struct the header defines.
-const LAST_FIELDS: [(&str, &str); 3] = [
+const LAST_FIELDS: [(&str, &str); 5] = [
     ("btf_dedup_opts", "force_collisions"),
     ("btf_parse_opts", "btf_sec"),
+    ("btf_dump_opts", "sz"),
+    ("btf_dump_emit_type_decl_opts", "strip_mods"),
     ("btf_permute_opts", "btf_ext"),
 ];
 

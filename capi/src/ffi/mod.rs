@@ -14,6 +14,7 @@ use crate::handle::btf;
 
 pub mod construct;
 pub mod distill;
+pub mod dump;
 pub mod kernel;
 mod opts;
 pub mod print;

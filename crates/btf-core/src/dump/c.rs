@@ -148,6 +148,26 @@ impl<'a> CDump<'a> {
         Ok(dump)
     }
 
+    /// The same dumper over `btf`: what it has written stays written and its names stay taken.
+    /// For a BTF object that grows between calls (libbpf's dumper picks up types added since its
+    /// last call): the C library rebinds its dumper to the object's current state at every call.
+    pub fn rebind<'b>(self, btf: &'b Btf) -> CDump<'b> {
+        CDump {
+            btf,
+            pointer_size: self.pointer_size,
+            strip_mods: self.strip_mods,
+            known: self.known,
+            states: self.states,
+            suffixed: self.suffixed,
+            tag_counts: self.tag_counts,
+            ident_counts: self.ident_counts,
+            queue: self.queue,
+            out: self.out,
+            warnings: self.warnings,
+            depth: self.depth,
+        }
+    }
+
     /// The text written so far.
     pub fn output(&self) -> &[u8] {
         &self.out
