@@ -10,6 +10,8 @@
 //!    separately), libbpf's linear scan on a deterministic sample, with the ids compared;
 //! 3. parse of split module BTF over the 6.1.0-47 vmlinux: `ext4` alone, and all 4,022 modules of
 //!    `modules-all/6.1.0-47.tar.zst` (base parsed once, outside the timed region);
+//! 5. the C dump (a whole vmlinux.h: `CDump::dump_type` of every id vs libbpf's `btf_dump`
+//!    through the test crate's C shim, which collects the text the same way);
 //! 4. memory: memory kept by the result (`RssAnon` growth; of it, heap by glibc's `mallinfo2`)
 //!    and peak RSS growth (`VmHWM` after resetting it through `/proc/self/clear_refs`) of one call:
 //!    the running kernel's BTF, a 5 MB corpus vmlinux file, and all 4,022 modules kept alive.
@@ -25,7 +27,8 @@
 //! Without `--bench` on the command line (i.e. under `cargo test --benches`) it runs in smoke
 //! mode: one iteration of everything and a subset of the modules, to check that it still works;
 //! it then prints no `RATIO`/`TARGET` lines.
-//! An optional positional argument filters sections by name (`parse`, `find`, `split`, `memory`).
+//! An optional positional argument filters sections by name (`parse`, `find`, `split`, `memory`,
+//! `cdump`).
 //!
 //! The output ends with `RATIO ...` lines (lower is better for ours/libbpf, higher for
 //! libbpf/ours) and `TARGET ...` lines against the project's goals.
@@ -56,6 +59,8 @@ const TARGET_PARSE_SYSFS: f64 = 0.3;
 const TARGET_PARSE_SPLIT: f64 = 0.5;
 /// Goal, ours/libbpf memory: at most libbpf's.
 const TARGET_MEMORY: f64 = 1.0;
+/// Goal, ours/libbpf time: the C dump of a vmlinux.
+const TARGET_C_DUMP: f64 = 0.5;
 const SYSFS_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 /// Goal: lookups at least this many times faster than libbpf.
 const TARGET_LOOKUP_SPEEDUP: f64 = 100.0;
@@ -774,6 +779,41 @@ fn bench_memory(runs: usize, base_data: &[u8], summary: &mut Summary) {
     println!();
 }
 
+// ------------------------------------------------------------------------------------------------
+// 5. C dump
+// ------------------------------------------------------------------------------------------------
+
+fn bench_c_dump(cfg: &Config, summary: &mut Summary) {
+    println!(
+        "== 5. C dump of vmlinux (vmlinux.h): CDump::dump_type of every id vs libbpf btf_dump =="
+    );
+    parse_header("vmlinux", "types");
+    for path in corpus::vmlinux_files() {
+        let ver = corpus::version_of(&path).unwrap_or_default();
+        let ours = Btf::parse_file(&path, None).expect("ours parses");
+        let theirs = LibbpfBtf::parse(&path).expect("libbpf parses");
+        let ids: Vec<u32> = (1..ours.type_cnt()).collect();
+        let dump = || {
+            let mut d = btf_core::CDump::new(&ours).expect("dumper");
+            for &id in &ids {
+                d.dump_type(id).expect("dump");
+            }
+            d.take_output()
+        };
+        let text = dump();
+        assert_eq!(
+            Ok(text.clone()),
+            theirs.dump_c(&ids).map_err(|e| e.0),
+            "{ver}: texts differ"
+        );
+        let (a, b) = interleaved(cfg, dump, || theirs.dump_c(&ids).expect("libbpf dump"));
+        let r = parse_row(&format!("{ver} C"), ours.nr_types(), text.len(), &a, &b);
+        summary.ratio(&format!("c-dump/{ver}"), r, TARGET_C_DUMP);
+    }
+    println!("(times in ms; bytes = the header's size; r = ours/libbpf, lower is better)");
+    println!();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = !args.iter().any(|a| a == "--bench");
@@ -803,6 +843,9 @@ fn main() {
     let mut summary = Summary::default();
     if wants("parse") {
         bench_vmlinux_parse(&cfg, &mut summary);
+    }
+    if wants("cdump") {
+        bench_c_dump(&cfg, &mut summary);
     }
     let base = corpus::vmlinux_file(BASE_VER).map(|p| read(&p));
     match &base {

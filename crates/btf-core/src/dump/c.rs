@@ -11,7 +11,10 @@
 //! definition after what it embeds, and tells strong links — the type must be complete — from
 //! weak ones — a forward declaration will do), then emitting the queue.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::io::Write;
+
+use foldhash::fast::FixedState;
 
 use crate::model::btf::Btf;
 use crate::model::error::{Error, ErrorKind, Result};
@@ -78,6 +81,9 @@ const MAX_SUFFIXED_NAME: usize = 255;
 /// thread stack with room to spare).
 const MAX_NESTING: usize = 256;
 
+/// Hash maps of the dumper: names are short, and hashing them dominates with SipHash.
+type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
+
 /// A C-declarations writer over one BTF object (libbpf's `struct btf_dump`).
 #[derive(Debug)]
 pub struct CDump<'a> {
@@ -89,9 +95,14 @@ pub struct CDump<'a> {
     known: u32,
     states: Vec<TypeState>,
     /// Names with a `___N` suffix, by id.
-    suffixed: HashMap<u32, Vec<u8>>,
-    tag_counts: HashMap<Vec<u8>, usize>,
-    ident_counts: HashMap<Vec<u8>, usize>,
+    suffixed: FastMap<u32, Vec<u8>>,
+    tag_counts: FastMap<Vec<u8>, usize>,
+    ident_counts: FastMap<Vec<u8>, usize>,
+    /// `align_of` of each type id, computed once (`u32::MAX`: not yet).
+    aligns: Vec<u32>,
+    /// The declarator chains being written, innermost type last: one frame per declaration
+    /// being written, nested ones above (libbpf's shared decl stack).
+    decl_stack: Vec<u32>,
     queue: Vec<u32>,
     out: Vec<u8>,
     warnings: Vec<String>,
@@ -136,9 +147,11 @@ impl<'a> CDump<'a> {
             strip_mods: false,
             known: 0,
             states: Vec::new(),
-            suffixed: HashMap::new(),
-            tag_counts: HashMap::new(),
-            ident_counts: HashMap::new(),
+            suffixed: FastMap::default(),
+            tag_counts: FastMap::default(),
+            ident_counts: FastMap::default(),
+            aligns: Vec::new(),
+            decl_stack: Vec::new(),
             queue: Vec::new(),
             out: Vec::new(),
             warnings: Vec::new(),
@@ -161,6 +174,8 @@ impl<'a> CDump<'a> {
             suffixed: self.suffixed,
             tag_counts: self.tag_counts,
             ident_counts: self.ident_counts,
+            aligns: self.aligns,
+            decl_stack: self.decl_stack,
             queue: self.queue,
             out: self.out,
             warnings: self.warnings,
@@ -233,6 +248,60 @@ impl<'a> CDump<'a> {
         self.out.extend_from_slice(s.as_ref());
     }
 
+    /// `btf__align_of(id)`, 0 where it fails, computed once per id for the whole dump (the
+    /// dump asks for the alignment of every member of every struct it writes).
+    fn align(&mut self, id: u32) -> u32 {
+        if let Some(&a) = self.aligns.get(id as usize).filter(|&&a| a != u32::MAX) {
+            return a;
+        }
+        if self.depth >= MAX_NESTING {
+            return 0;
+        }
+        self.depth += 1;
+        let a = self.align_uncached(id);
+        self.depth -= 1;
+        if let Some(slot) = self.aligns.get_mut(id as usize) {
+            *slot = a;
+        }
+        a
+    }
+
+    /// libbpf's alignment rules: a base type's size up to the pointer size, a pointer's size, the
+    /// largest member alignment of a struct or union — or 1 when a member sits off its alignment
+    /// or the size is not a multiple of it (packed).
+    fn align_uncached(&mut self, id: u32) -> u32 {
+        let Some(t) = self.ty(id) else { return 0 };
+        match t.kind() {
+            Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Float) => {
+                self.pointer_size.min(t.size())
+            }
+            Some(Kind::Ptr) => self.pointer_size,
+            Some(Kind::Typedef | Kind::Volatile | Kind::Const | Kind::Restrict | Kind::TypeTag) => {
+                self.align(t.type_id())
+            }
+            Some(Kind::Array) => self.align(t.array().elem_type),
+            Some(Kind::Struct | Kind::Union) => {
+                let mut max_align = 1;
+                for m in t.members() {
+                    let align = self.align(m.type_id);
+                    if align == 0 {
+                        return 0;
+                    }
+                    max_align = max_align.max(align);
+                    if m.bitfield_size() == 0 && u64::from(m.offset) % (8 * u64::from(align)) != 0 {
+                        return 1;
+                    }
+                }
+                if t.size() % max_align != 0 {
+                    1
+                } else {
+                    max_align
+                }
+            }
+            _ => 0,
+        }
+    }
+
     fn state(&mut self, id: u32) -> &mut TypeState {
         &mut self.states[id as usize]
     }
@@ -245,6 +314,7 @@ impl<'a> CDump<'a> {
             return Ok(());
         }
         self.states.resize(cnt as usize, TypeState::default());
+        self.aligns.resize(cnt as usize, u32::MAX);
         if self.known == 0 {
             self.states[0].order = Order::Ordered;
             self.states[0].emit = Emit::Emitted;
@@ -449,7 +519,7 @@ impl<'a> CDump<'a> {
             Some(Kind::Int) => {
                 let name = self.type_name(id);
                 if let Some((_, alias)) = POLY_ALIASES.iter().find(|(n, _)| *n == &name[..]) {
-                    self.put(format!("typedef {alias} "));
+                    let _ = write!(self.out, "typedef {alias} ");
                     self.put(&name);
                     self.put(";\n\n");
                 }
@@ -513,10 +583,10 @@ impl<'a> CDump<'a> {
 
     /// Whether a struct needs `__attribute__((packed))`: some non-bitfield member is not at a
     /// multiple of its alignment, or the size is not a multiple of the largest alignment.
-    fn is_packed(&self, t: &TypeRef<'_>) -> bool {
+    fn is_packed(&mut self, t: &TypeRef<'_>) -> bool {
         let mut max_align = 1u32;
         for m in t.members() {
-            let align = self.btf.align_of(m.type_id).unwrap_or(0);
+            let align = self.align(m.type_id);
             if align != 0
                 && m.bitfield_size() == 0
                 && u64::from(m.offset) % (8 * u64::from(align)) != 0
@@ -562,20 +632,20 @@ impl<'a> CDump<'a> {
                 || (new_off != next && next - new_off <= new_off - cur)
             {
                 let width = if in_bitfield { new_off - cur } else { 0 };
-                self.put(format!("\n{}{pad_type}: {width};", indent(lvl)));
+                let _ = write!(self.out, "\n{}{pad_type}: {width};", indent(lvl));
             }
             cur = new_off;
         }
         while cur != next {
             let bits = (next - cur).min(pad_bits);
             if bits == pad_bits {
-                self.put(format!("\n{}{pad_type}: {pad_bits};", indent(lvl)));
+                let _ = write!(self.out, "\n{}{pad_type}: {pad_bits};", indent(lvl));
                 cur += bits;
                 continue;
             }
             // The remainder, in the smallest type that holds it.
             if let Some(&(name, _)) = pads.iter().rev().find(|&&(_, b)| b >= bits) {
-                self.put(format!("\n{}{name}: {bits};", indent(lvl)));
+                let _ = write!(self.out, "\n{}{name}: {bits};", indent(lvl));
                 cur += bits;
             } else {
                 break;
@@ -599,7 +669,7 @@ impl<'a> CDump<'a> {
 
     fn struct_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
         let is_struct = kind_is(t, Kind::Struct);
-        let align = i64::from(self.btf.align_of(id).unwrap_or(0));
+        let align = i64::from(self.align(id));
         let packed = is_struct && self.is_packed(t);
         self.struct_fwd(id, t);
         self.put(" {");
@@ -612,7 +682,7 @@ impl<'a> CDump<'a> {
             let m_align = if packed {
                 1
             } else {
-                i64::from(self.btf.align_of(m.type_id).unwrap_or(0))
+                i64::from(self.align(m.type_id))
             };
             let in_bitfield = prev_bitfield && bits != 0;
             self.bit_padding(off, at, m_align, in_bitfield, lvl + 1);
@@ -620,7 +690,7 @@ impl<'a> CDump<'a> {
             self.put(indent(lvl + 1));
             self.type_decl(m.type_id, field, lvl + 1);
             if bits != 0 {
-                self.put(format!(": {bits}"));
+                let _ = write!(self.out, ": {bits}");
                 off = at + bits;
                 prev_bitfield = true;
             } else {
@@ -676,15 +746,14 @@ impl<'a> CDump<'a> {
             self.put(indent(lvl + 1));
             self.put(name);
             if dups > 1 {
-                self.put(format!("___{dups}"));
+                let _ = write!(self.out, "___{dups}");
             }
-            let text = match (is_enum64, signed) {
-                (false, true) => format!(" = {},", val as u32 as i32),
-                (false, false) => format!(" = {},", val as u32),
-                (true, true) => format!(" = {}LL,", val as i64),
-                (true, false) => format!(" = {val}ULL,"),
+            let _ = match (is_enum64, signed) {
+                (false, true) => write!(self.out, " = {},", val as u32 as i32),
+                (false, false) => write!(self.out, " = {},", val as u32),
+                (true, true) => write!(self.out, " = {}LL,", val as i64),
+                (true, false) => write!(self.out, " = {val}ULL,"),
             };
-            self.put(text);
         }
         self.put("\n");
         self.put(indent(lvl));
@@ -709,7 +778,7 @@ impl<'a> CDump<'a> {
     fn typedef_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
         let name = self.ident_name(id);
         // Old GCCs describe __gnuc_va_list as a typedef of void.
-        if t.type_id() == 0 && name == b"__gnuc_va_list" {
+        if t.type_id() == 0 && &name[..] == b"__gnuc_va_list" {
             self.put("typedef __builtin_va_list __gnuc_va_list");
             return;
         }
@@ -723,62 +792,65 @@ impl<'a> CDump<'a> {
             Names::Tags => &mut self.tag_counts,
             Names::Idents => &mut self.ident_counts,
         };
-        let count = counts.entry(name.to_vec()).or_insert(0);
-        *count += 1;
-        *count
+        if let Some(count) = counts.get_mut(name) {
+            *count += 1;
+            return *count;
+        }
+        counts.insert(name.to_vec(), 1);
+        1
     }
 
     /// The name type `id` is written with: its own, or with `___N` if it is the N-th type of that
     /// name in `space` (FWDs and empty enums keep theirs: they declare, not define).
-    fn resolve_name(&mut self, id: u32, space: Names) -> Vec<u8> {
+    fn resolve_name(&mut self, id: u32, space: Names) -> Cow<'a, [u8]> {
         let Some(t) = self.ty(id) else {
-            return Vec::new();
+            return Cow::Borrowed(b"");
         };
         if t.name_off() == 0 {
-            return Vec::new();
+            return Cow::Borrowed(b"");
         }
         let own = self.name_at(t.name_off());
         if self.states[id as usize].name_resolved {
-            return self
-                .suffixed
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| own.to_vec());
+            return match self.suffixed.get(&id) {
+                Some(name) => Cow::Owned(name.clone()),
+                None => Cow::Borrowed(own),
+            };
         }
         self.state(id).name_resolved = true;
         if kind_is(&t, Kind::Fwd) || (kind_is(&t, Kind::Enum) && t.vlen() == 0) {
-            return own.to_vec();
+            return Cow::Borrowed(own);
         }
         let dups = self.count_name(space, own);
         if dups > 1 {
             let mut name = own.to_vec();
-            name.extend_from_slice(format!("___{dups}").as_bytes());
+            let _ = write!(name, "___{dups}");
             name.truncate(MAX_SUFFIXED_NAME);
             self.suffixed.insert(id, name.clone());
-            return name;
+            return Cow::Owned(name);
         }
-        own.to_vec()
+        Cow::Borrowed(own)
     }
 
-    fn type_name(&mut self, id: u32) -> Vec<u8> {
+    fn type_name(&mut self, id: u32) -> Cow<'a, [u8]> {
         self.resolve_name(id, Names::Tags)
     }
 
-    fn ident_name(&mut self, id: u32) -> Vec<u8> {
+    fn ident_name(&mut self, id: u32) -> Cow<'a, [u8]> {
         self.resolve_name(id, Names::Idents)
     }
 
     /// Writes a declaration of `name` with type `id`: the chain of pointers, arrays, function
     /// prototypes and modifiers down to a named type, in C's inside-out syntax.
     fn type_decl(&mut self, mut id: u32, name: &[u8], lvl: usize) {
-        let mut chain: Vec<u32> = Vec::new();
+        let start = self.decl_stack.len();
         loop {
             let Some(t) = self.ty(id) else {
                 self.warnings.push(format!("type id {id} does not exist"));
+                self.decl_stack.truncate(start);
                 return;
             };
             if !(self.strip_mods && is_mod(t.kind_raw())) {
-                chain.push(id);
+                self.decl_stack.push(id);
             }
             if id == 0 {
                 break;
@@ -811,19 +883,21 @@ impl<'a> CDump<'a> {
                     break;
                 }
             }
-            if chain.len() > self.btf.type_cnt() as usize {
+            if self.decl_stack.len() - start > self.btf.type_cnt() as usize {
                 self.warnings.push(format!("type [{id}] refers to itself"));
+                self.decl_stack.truncate(start);
                 return;
             }
         }
-        let mut left = chain.len();
-        self.type_chain(&chain, &mut left, name, lvl);
+        let mut left = self.decl_stack.len();
+        self.type_chain(start, &mut left, name, lvl);
+        self.decl_stack.truncate(start);
     }
 
-    /// Writes and pops the modifiers on top of `chain[..*left]` (`const `, `volatile `, …).
-    fn leading_mods(&mut self, chain: &[u32], left: &mut usize) {
-        while *left > 0 {
-            let text = match self.ty(chain[*left - 1]).and_then(|t| t.kind()) {
+    /// Writes and pops the modifiers on top of the frame `decl_stack[start..*left]` (`const `, …).
+    fn leading_mods(&mut self, start: usize, left: &mut usize) {
+        while *left > start {
+            let text = match self.ty(self.decl_stack[*left - 1]).and_then(|t| t.kind()) {
                 Some(Kind::Volatile) => "volatile ",
                 Some(Kind::Const) => "const ",
                 Some(Kind::Restrict) => "restrict ",
@@ -834,11 +908,11 @@ impl<'a> CDump<'a> {
         }
     }
 
-    /// Pops the modifiers (type tags included) on top of `chain[..*left]` without writing them.
-    fn drop_mods(&mut self, chain: &[u32], left: &mut usize) {
-        while *left > 0
+    /// Pops the modifiers (type tags included) on top of the frame without writing them.
+    fn drop_mods(&mut self, start: usize, left: &mut usize) {
+        while *left > start
             && self
-                .ty(chain[*left - 1])
+                .ty(self.decl_stack[*left - 1])
                 .is_some_and(|t| is_mod(t.kind_raw()))
         {
             *left -= 1;
@@ -852,28 +926,28 @@ impl<'a> CDump<'a> {
         self.put(name);
     }
 
-    /// Writes `chain[..*left]` from its innermost type outwards, consuming it.
-    fn type_chain(&mut self, chain: &[u32], left: &mut usize, name: &[u8], lvl: usize) {
+    /// Writes the frame `decl_stack[start..*left]` from its innermost type outwards, consuming it.
+    fn type_chain(&mut self, start: usize, left: &mut usize, name: &[u8], lvl: usize) {
         if self.depth >= MAX_NESTING {
             self.warnings.push(format!(
                 "declarations nest more than {MAX_NESTING} deep (a reference cycle?)"
             ));
-            *left = 0;
+            *left = start;
             return;
         }
         self.depth += 1;
-        self.type_chain_nested(chain, left, name, lvl);
+        self.type_chain_nested(start, left, name, lvl);
         self.depth -= 1;
     }
 
-    fn type_chain_nested(&mut self, chain: &[u32], left: &mut usize, name: &[u8], lvl: usize) {
+    fn type_chain_nested(&mut self, start: usize, left: &mut usize, name: &[u8], lvl: usize) {
         // No space before the first `*` of a chain: `int ***`, and `(*f)` for a function pointer.
         let mut last_was_ptr = true;
-        while *left > 0 {
+        while *left > start {
             *left -= 1;
-            let id = chain[*left];
+            let id = self.decl_stack[*left];
             if id == 0 {
-                self.leading_mods(chain, left);
+                self.leading_mods(start, left);
                 self.put("void");
                 last_was_ptr = false;
                 continue;
@@ -882,11 +956,11 @@ impl<'a> CDump<'a> {
             let kind = t.kind();
             match kind {
                 Some(Kind::Int | Kind::Float) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     self.put(self.name_at(t.name_off()));
                 }
                 Some(Kind::Struct | Kind::Union) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     if t.name_off() == 0 {
                         self.struct_def(id, &t, lvl);
                     } else {
@@ -894,7 +968,7 @@ impl<'a> CDump<'a> {
                     }
                 }
                 Some(Kind::Enum | Kind::Enum64) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     if t.name_off() == 0 {
                         self.enum_def(id, &t, lvl);
                     } else {
@@ -902,11 +976,11 @@ impl<'a> CDump<'a> {
                     }
                 }
                 Some(Kind::Fwd) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     self.fwd_def(id, &t);
                 }
                 Some(Kind::Typedef) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     let ident = self.ident_name(id);
                     self.put(&ident);
                 }
@@ -915,7 +989,7 @@ impl<'a> CDump<'a> {
                 Some(Kind::Const) => self.put(" const"),
                 Some(Kind::Restrict) => self.put(" restrict"),
                 Some(Kind::TypeTag) => {
-                    self.leading_mods(chain, left);
+                    self.leading_mods(start, left);
                     let tag = self.name_at(t.name_off());
                     if t.kflag() {
                         self.put(" __attribute__((");
@@ -930,14 +1004,14 @@ impl<'a> CDump<'a> {
                 Some(Kind::Array) => {
                     let nelems = t.array().nelems;
                     // GCC adds the element's qualifiers to arrays; they mean nothing there.
-                    self.drop_mods(chain, left);
-                    if *left == 0 {
+                    self.drop_mods(start, left);
+                    if *left == start {
                         self.declared_name(name, last_was_ptr);
                         self.put(format!("[{nelems}]"));
                         return;
                     }
                     let multidim = self
-                        .ty(chain[*left - 1])
+                        .ty(self.decl_stack[*left - 1])
                         .is_some_and(|next| kind_is(&next, Kind::Array));
                     if !name.is_empty() && !last_was_ptr {
                         self.put(" ");
@@ -945,7 +1019,7 @@ impl<'a> CDump<'a> {
                     if !multidim {
                         self.put("(");
                     }
-                    self.type_chain(chain, left, name, lvl);
+                    self.type_chain(start, left, name, lvl);
                     if !multidim {
                         self.put(")");
                     }
@@ -954,32 +1028,32 @@ impl<'a> CDump<'a> {
                 }
                 Some(Kind::FuncProto) => {
                     // GCC marks noreturn function pointers volatile: dropped likewise.
-                    self.drop_mods(chain, left);
-                    if *left > 0 {
+                    self.drop_mods(start, left);
+                    if *left > start {
                         self.put(" (");
-                        self.type_chain(chain, left, name, lvl);
+                        self.type_chain(start, left, name, lvl);
                         self.put(")");
                     } else {
                         self.declared_name(name, last_was_ptr);
                     }
                     self.put("(");
-                    let params: Vec<(u32, u32)> =
-                        t.params().map(|p| (p.name_off, p.type_id)).collect();
-                    if params.is_empty() || (params.len() == 1 && params[0].1 == 0) {
+                    let params = t.params();
+                    let count = params.len();
+                    if count == 0 || (count == 1 && t.params().all(|p| p.type_id == 0)) {
                         self.put("void)");
                         return;
                     }
-                    for (i, &(name_off, type_id)) in params.iter().enumerate() {
+                    for (i, p) in params.enumerate() {
                         if i > 0 {
                             self.put(", ");
                         }
                         // A trailing void parameter stands for `...`.
-                        if i == params.len() - 1 && type_id == 0 {
+                        if i == count - 1 && p.type_id == 0 {
                             self.put("...");
                             break;
                         }
-                        let param = self.name_at(name_off);
-                        self.type_decl(type_id, param, lvl);
+                        let param = self.name_at(p.name_off);
+                        self.type_decl(p.type_id, param, lvl);
                     }
                     self.put(")");
                     return;
