@@ -7,11 +7,13 @@
 #   dwarves                           - pahole, run over libbtf.so.1 vs libbpf (make test-pahole)
 #   gcc g++ binutils linux-libc-dev   - linking libbtf.so.1, the C/C++ header checks (<linux/btf.h>),
 #                                       objdump/readelf/strip for the symbol and install checks
+#   clang                             - compiles BPF programs (-target bpf) against the vmlinux.h
+#                                       `btf dump --format c` writes
 # Runs `apt-get update` once, and only when something is missing. Works as root, or through sudo.
 set -euo pipefail
 
 PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd xz-utils gzip bpftool valgrind dwarves
-          gcc g++ binutils linux-libc-dev)
+          gcc g++ binutils linux-libc-dev clang)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,5 +1,6 @@
-//! BTF as text: C declarations as libbpf's `btf_dump` writes them ([`c`]), and bpftool's raw
-//! dump (`bpftool btf dump ... format raw`, [`text`]).
+//! BTF as text: C declarations as libbpf's `btf_dump` writes them ([`c`]), a whole `vmlinux.h`
+//! as bpftool writes it ([`header`]), and bpftool's raw dump (`format raw`, [`text`]).
 
 pub mod c;
+pub mod header;
 pub mod text;
