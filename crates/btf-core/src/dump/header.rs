@@ -141,8 +141,11 @@ fn write_kfuncs(btf: &Btf, dump: &mut CDump<'_>, out: &mut impl Write) -> Result
 
 /// Every id (void included) in bpftool's order: rank, then the name the type sorts by, its own
 /// name, a hash that tells same-named types apart, and the id.
+/// bpftool's sort key of a type: rank, sort name, own name, disambiguation hash, id.
+type SortKey<'a> = (u32, &'a [u8], &'a [u8], u64, u32);
+
 fn sorted_ids(btf: &Btf) -> Vec<u32> {
-    let mut keys: Vec<(u32, &[u8], &[u8], u64, u32)> = (0..btf.type_cnt())
+    let mut keys: Vec<SortKey<'_>> = (0..btf.type_cnt())
         .filter_map(|id| {
             let t = btf.type_by_id(id)?;
             Some((
