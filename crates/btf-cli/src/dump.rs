@@ -88,9 +88,8 @@ pub fn run(args: &DumpArgs) -> Result<(), String> {
         Format::C => match btf_core::write_header(&btf, &mut out, &options) {
             Ok(()) => Ok(()),
             Err(e) => match e.kind() {
-                btf_core::ErrorKind::Os(errno) if errno == 32 => {
-                    Err(io::Error::from(io::ErrorKind::BrokenPipe))
-                }
+                // EPIPE: the reader went away (`btf dump --format c | head`).
+                btf_core::ErrorKind::Os(32) => Err(io::Error::from(io::ErrorKind::BrokenPipe)),
                 _ => return Err(e.to_string()),
             },
         },
