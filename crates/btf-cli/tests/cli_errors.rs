@@ -445,7 +445,7 @@ fn sysfs_module_path_gets_vmlinux_base() {
 fn unsupported_format() {
     let tmp = TempDir::new("format");
     let f = tmp.file("ints.btf", &synthetic_btf(1));
-    for format in ["c", "json", ""] {
+    for format in ["C", "json", ""] {
         let out = run(&[
             OsStr::new("dump"),
             f.as_os_str(),
@@ -455,7 +455,7 @@ fn unsupported_format() {
         assert_usage_error(
             &format!("--format {format:?}"),
             &out,
-            &["--format", "possible values: raw"],
+            &["--format", "possible values: raw, c"],
         );
     }
     let out = run(&[
@@ -465,6 +465,13 @@ fn unsupported_format() {
         OsStr::new("raw"),
     ]);
     assert!(out.status.success(), "--format raw: {}", text(&out.stderr));
+    let out = run(&[
+        OsStr::new("dump"),
+        f.as_os_str(),
+        OsStr::new("--format"),
+        OsStr::new("c"),
+    ]);
+    assert!(out.status.success(), "--format c: {}", text(&out.stderr));
 }
 
 #[test]
