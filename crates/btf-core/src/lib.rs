@@ -29,6 +29,7 @@ mod write;
 
 pub use dedup::DedupOptions;
 pub use dump::c::CDump;
+pub use dump::data::DataOptions;
 pub use dump::header::{HeaderOptions, write_header};
 pub use dump::text;
 pub use mem::once::RaceOnce;

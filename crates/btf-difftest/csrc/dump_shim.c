@@ -108,3 +108,32 @@ int libbtf_oracle_emit_decls(const struct btf *btf, const unsigned int *ids, siz
 	*out_len = s.len;
 	return s.failed ? -12 : err;
 }
+
+/* btf_dump__dump_type_data() of case i: type ids[i], the ids[i]-th bytes at blob + offs[i],
+ * sizes[i] of them, all with one dumper and the same options; rcs[i] gets each return value and
+ * a newline follows each case's text. */
+int libbtf_oracle_dump_data(const struct btf *btf, const unsigned int *ids,
+			    const unsigned char *blob, const size_t *offs, const size_t *sizes,
+			    size_t n, const char *indent_str, int indent_level, int compact,
+			    int skip_names, int emit_zeroes, int emit_strings, int *rcs, char **out,
+			    size_t *out_len)
+{
+	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .indent_str = indent_str,
+		    .indent_level = indent_level, .compact = compact, .skip_names = skip_names,
+		    .emit_zeroes = emit_zeroes, .emit_strings = emit_strings);
+	struct sink s = { 0 };
+	struct btf_dump *d;
+	size_t i;
+
+	d = btf_dump__new(btf, sink_printf, &s, NULL);
+	if (!d)
+		return -1;
+	for (i = 0; i < n; i++) {
+		rcs[i] = btf_dump__dump_type_data(d, ids[i], blob + offs[i], sizes[i], &opts);
+		sink_append_newline(&s);
+	}
+	btf_dump__free(d);
+	*out = s.buf;
+	*out_len = s.len;
+	return s.failed ? -12 : 0;
+}

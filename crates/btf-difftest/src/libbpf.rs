@@ -295,6 +295,74 @@ impl LibbpfBtf {
         if rc == 0 { Ok(text) } else { Err((rc, text)) }
     }
 
+    /// libbpf's `btf_dump__dump_type_data` of each case (type id, byte range of `blob`) with one
+    /// dumper and the same options, a newline after each case's text: the text and every return
+    /// value. The ranges are passed as pointers into `blob`, so their alignment is the caller's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn dump_type_data(
+        &self,
+        cases: &[(u32, std::ops::Range<usize>)],
+        blob: &[u8],
+        indent_str: Option<&std::ffi::CStr>,
+        indent_level: i32,
+        compact: bool,
+        skip_names: bool,
+        emit_zeroes: bool,
+        emit_strings: bool,
+    ) -> (Vec<u8>, Vec<i32>) {
+        unsafe extern "C" {
+            fn libbtf_oracle_dump_data(
+                btf: *const sys::btf,
+                ids: *const u32,
+                blob: *const u8,
+                offs: *const usize,
+                sizes: *const usize,
+                n: usize,
+                indent_str: *const std::ffi::c_char,
+                indent_level: std::ffi::c_int,
+                compact: std::ffi::c_int,
+                skip_names: std::ffi::c_int,
+                emit_zeroes: std::ffi::c_int,
+                emit_strings: std::ffi::c_int,
+                rcs: *mut std::ffi::c_int,
+                out: *mut *mut std::ffi::c_char,
+                out_len: *mut usize,
+            ) -> std::ffi::c_int;
+        }
+        let ids: Vec<u32> = cases.iter().map(|c| c.0).collect();
+        let offs: Vec<usize> = cases.iter().map(|c| c.1.start).collect();
+        let sizes: Vec<usize> = cases.iter().map(|c| c.1.len()).collect();
+        assert!(
+            cases.iter().all(|c| c.1.end <= blob.len()),
+            "cases inside the blob"
+        );
+        let mut rcs = vec![0i32; cases.len()];
+        let _guard = self.guard();
+        let (mut out, mut len) = (ptr::null_mut(), 0usize);
+        // SAFETY: `self` is live and locked; every array holds `cases.len()` elements; each case's
+        // range lies inside `blob` (checked above); `indent_str` is NULL or a C string.
+        unsafe {
+            libbtf_oracle_dump_data(
+                self.as_ptr(),
+                ids.as_ptr(),
+                blob.as_ptr(),
+                offs.as_ptr(),
+                sizes.as_ptr(),
+                cases.len(),
+                indent_str.map_or(ptr::null(), |s| s.as_ptr()),
+                indent_level,
+                std::ffi::c_int::from(compact),
+                std::ffi::c_int::from(skip_names),
+                std::ffi::c_int::from(emit_zeroes),
+                std::ffi::c_int::from(emit_strings),
+                rcs.as_mut_ptr(),
+                &mut out,
+                &mut len,
+            )
+        };
+        (take_shim_buffer(out, len), rcs)
+    }
+
     /// `btf__load_vmlinux_btf()`: the running kernel's BTF, which libbpf 1.7 maps read-only from
     /// `/sys/kernel/btf/vmlinux`.
     pub fn load_vmlinux() -> Result<Self, i32> {

@@ -79,7 +79,7 @@ const MAX_SUFFIXED_NAME: usize = 255;
 /// which libbpf follows until its stack overflows, or millions of nested anonymous structs) stops
 /// here with an error or a warning instead (the corpus nests less than 24 deep; this fits a 1 MiB
 /// thread stack with room to spare).
-const MAX_NESTING: usize = 256;
+pub(super) const MAX_NESTING: usize = 256;
 
 /// Hash maps of the dumper: names are short, and hashing them dominates with SipHash.
 type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
@@ -87,9 +87,12 @@ type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 /// A C-declarations writer over one BTF object (libbpf's `struct btf_dump`).
 #[derive(Debug)]
 pub struct CDump<'a> {
-    btf: &'a Btf,
-    pointer_size: u32,
-    strip_mods: bool,
+    pub(super) btf: &'a Btf,
+    pub(super) pointer_size: u32,
+    pub(super) strip_mods: bool,
+    /// Anonymous structs, unions and enums are named, not defined, in declarations (type casts
+    /// of the typed-data dump).
+    pub(super) skip_anon_defs: bool,
     /// One past the highest id whose state exists (types added to the BTF later are picked up
     /// by the next call, as in libbpf).
     known: u32,
@@ -104,10 +107,10 @@ pub struct CDump<'a> {
     /// being written, nested ones above (libbpf's shared decl stack).
     decl_stack: Vec<u32>,
     queue: Vec<u32>,
-    out: Vec<u8>,
-    warnings: Vec<String>,
+    pub(super) out: Vec<u8>,
+    pub(super) warnings: Vec<String>,
     /// Current nesting of `order`, `emit_type` and `type_chain` (see [`MAX_NESTING`]).
-    depth: usize,
+    pub(super) depth: usize,
 }
 
 fn invalid(message: String) -> Error {
@@ -145,6 +148,7 @@ impl<'a> CDump<'a> {
                 .pointer_size()
                 .unwrap_or(std::mem::size_of::<usize>() as u32),
             strip_mods: false,
+            skip_anon_defs: false,
             known: 0,
             states: Vec::new(),
             suffixed: FastMap::default(),
@@ -169,6 +173,7 @@ impl<'a> CDump<'a> {
             btf,
             pointer_size: self.pointer_size,
             strip_mods: self.strip_mods,
+            skip_anon_defs: self.skip_anon_defs,
             known: self.known,
             states: self.states,
             suffixed: self.suffixed,
@@ -236,21 +241,21 @@ impl<'a> CDump<'a> {
         Ok(())
     }
 
-    fn ty(&self, id: u32) -> Option<TypeRef<'a>> {
+    pub(super) fn ty(&self, id: u32) -> Option<TypeRef<'a>> {
         self.btf.type_by_id(id)
     }
 
-    fn name_at(&self, off: u32) -> &'a [u8] {
+    pub(super) fn name_at(&self, off: u32) -> &'a [u8] {
         self.btf.str_bytes(off).unwrap_or(b"(null)")
     }
 
-    fn put(&mut self, s: impl AsRef<[u8]>) {
+    pub(super) fn put(&mut self, s: impl AsRef<[u8]>) {
         self.out.extend_from_slice(s.as_ref());
     }
 
     /// `btf__align_of(id)`, 0 where it fails, computed once per id for the whole dump (the
     /// dump asks for the alignment of every member of every struct it writes).
-    fn align(&mut self, id: u32) -> u32 {
+    pub(super) fn align(&mut self, id: u32) -> u32 {
         if let Some(&a) = self.aligns.get(id as usize).filter(|&&a| a != u32::MAX) {
             return a;
         }
@@ -308,7 +313,7 @@ impl<'a> CDump<'a> {
 
     /// Grows the per-type state to every type of the BTF and marks which types are referenced
     /// (libbpf's resize and `btf_dump_mark_referenced`).
-    fn catch_up(&mut self) -> Result<()> {
+    pub(super) fn catch_up(&mut self) -> Result<()> {
         let cnt = self.btf.type_cnt();
         if cnt <= self.known {
             return Ok(());
@@ -841,7 +846,7 @@ impl<'a> CDump<'a> {
 
     /// Writes a declaration of `name` with type `id`: the chain of pointers, arrays, function
     /// prototypes and modifiers down to a named type, in C's inside-out syntax.
-    fn type_decl(&mut self, mut id: u32, name: &[u8], lvl: usize) {
+    pub(super) fn type_decl(&mut self, mut id: u32, name: &[u8], lvl: usize) {
         let start = self.decl_stack.len();
         loop {
             let Some(t) = self.ty(id) else {
@@ -961,7 +966,7 @@ impl<'a> CDump<'a> {
                 }
                 Some(Kind::Struct | Kind::Union) => {
                     self.leading_mods(start, left);
-                    if t.name_off() == 0 {
+                    if t.name_off() == 0 && !self.skip_anon_defs {
                         self.struct_def(id, &t, lvl);
                     } else {
                         self.struct_fwd(id, &t);
@@ -969,7 +974,7 @@ impl<'a> CDump<'a> {
                 }
                 Some(Kind::Enum | Kind::Enum64) => {
                     self.leading_mods(start, left);
-                    if t.name_off() == 0 {
+                    if t.name_off() == 0 && !self.skip_anon_defs {
                         self.enum_def(id, &t, lvl);
                     } else {
                         self.enum_fwd(id);
