@@ -138,6 +138,8 @@ LIBBPF_API void btf_dump__free(struct btf_dump *d);
 LIBBPF_API int btf_dump__dump_type(struct btf_dump *d, __u32 id);
 LIBBPF_API int btf_dump__emit_type_decl(struct btf_dump *d, __u32 id,
 					const struct btf_dump_emit_type_decl_opts *opts);
+LIBBPF_API int btf_dump__dump_type_data(struct btf_dump *d, __u32 id, const void *data,
+					size_t data_sz, const struct btf_dump_type_data_opts *opts);
 
 /* ---- libbtf's own extensions (node LIBBTF_0.1.0) ------------------------------------------- */
 
@@ -183,6 +185,16 @@ _Static_assert(offsetof(struct btf_dump_emit_type_decl_opts, indent_level) == 2 
 _Static_assert(offsetof(struct btf_dump_emit_type_decl_opts,
 			btf_dump_emit_type_decl_opts__last_field) == 2 * sizeof(void *) + 4,
 	       "btf_dump_emit_type_decl_opts.strip_mods");
+
+_Static_assert(sizeof(struct btf_dump_type_data_opts) == 3 * sizeof(void *),
+	       "btf_dump_type_data_opts size");
+_Static_assert(offsetof(struct btf_dump_type_data_opts, indent_str) == sizeof(void *),
+	       "btf_dump_type_data_opts.indent_str");
+_Static_assert(offsetof(struct btf_dump_type_data_opts, compact) == 2 * sizeof(void *) + 4,
+	       "btf_dump_type_data_opts.compact");
+_Static_assert(offsetof(struct btf_dump_type_data_opts, btf_dump_type_data_opts__last_field) ==
+		       2 * sizeof(void *) + 7,
+	       "btf_dump_type_data_opts.emit_strings");
 
 static const char *const section_names[] = { BTF_ELF_SEC, BTF_EXT_ELF_SEC, BTF_BASE_ELF_SEC,
 					      MAPS_ELF_SEC };

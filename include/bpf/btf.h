@@ -116,6 +116,40 @@ struct btf_dump_emit_type_decl_opts {
 };
 
 /**
+ * Options of `btf_dump__dump_type_data` (`struct btf_dump_type_data_opts`).
+ */
+struct btf_dump_type_data_opts {
+    /**
+     * `sizeof(struct btf_dump_type_data_opts)`, set by the caller.
+     */
+    size_t sz;
+    /**
+     * Written once per indentation level (NULL: a tab; at most 31 bytes are used).
+     */
+    const char *indent_str;
+    /**
+     * Levels of indentation before the first (libbpf keeps it in 8 bits).
+     */
+    int indent_level;
+    /**
+     * Everything on one line.
+     */
+    bool compact;
+    /**
+     * No `.field = ` names and no `(type)` casts.
+     */
+    bool skip_names;
+    /**
+     * Zero-valued members and elements too.
+     */
+    bool emit_zeroes;
+    /**
+     * Char arrays that hold a NUL-terminated string as `"text"`.
+     */
+    bool emit_strings;
+};
+
+/**
  * Options of `btf__permute` (`struct btf_permute_opts`).
  */
 struct btf_permute_opts {
@@ -330,6 +364,23 @@ LIBBPF_API
 int btf_dump__emit_type_decl(struct btf_dump *d,
                              __u32 id,
                              const struct btf_dump_emit_type_decl_opts *opts);
+
+/**
+ * Writes `data_sz` bytes at `data`, a value of type `id`, as a C initializer. Returns the bytes
+ * the type spans, or -E2BIG when a base type runs past the data (the text up to there is
+ * written), -ENOENT for an unknown id, -ENOTSUP for a type that holds no data, -EINVAL for
+ * invalid options (or NULL data with a size).
+ *
+ * # Safety
+ * `d` is NULL or a live dumper whose BTF is still alive; `data` is NULL or readable for
+ * `data_sz` bytes; `opts` is NULL or readable for its `sz`, its `indent_str` NULL or a C string.
+ */
+LIBBPF_API
+int btf_dump__dump_type_data(struct btf_dump *d,
+                             __u32 id,
+                             const void *data,
+                             size_t data_sz,
+                             const struct btf_dump_type_data_opts *opts);
 
 /**
  * Loads the object into the kernel (`BPF_BTF_LOAD`) and keeps the fd. -EEXIST if already loaded.
@@ -822,6 +873,7 @@ LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
 #define btf_parse_opts__last_field btf_sec
 #define btf_dump_opts__last_field sz
 #define btf_dump_emit_type_decl_opts__last_field strip_mods
+#define btf_dump_type_data_opts__last_field emit_strings
 #define btf_permute_opts__last_field btf_ext
 
 /* libbpf's static inline helpers for walking type records (btf_kind(), btf_members(), ...). */

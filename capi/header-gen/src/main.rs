@@ -105,11 +105,12 @@ const BTF_TRAILER: &str = r#"@LAST_FIELDS@
 
 /// libbpf's `<struct>__last_field` macros: the last field of each options struct. One is written
 /// (in place of `@LAST_FIELDS@`) only for a struct the header defines.
-const LAST_FIELDS: [(&str, &str); 5] = [
+const LAST_FIELDS: [(&str, &str); 6] = [
     ("btf_dedup_opts", "force_collisions"),
     ("btf_parse_opts", "btf_sec"),
     ("btf_dump_opts", "sz"),
     ("btf_dump_emit_type_decl_opts", "strip_mods"),
+    ("btf_dump_type_data_opts", "emit_strings"),
     ("btf_permute_opts", "btf_ext"),
 ];
 

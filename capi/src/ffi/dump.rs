@@ -1,11 +1,12 @@
-//! C declarations from BTF, libbpf's `btf_dump` API: `btf_dump__new`, `btf_dump__free`,
-//! `btf_dump__dump_type`, `btf_dump__emit_type_decl`, over btf-core's [`CDump`]. Each call hands
+//! C declarations and typed data from BTF, libbpf's `btf_dump` API: `btf_dump__new`,
+//! `btf_dump__free`, `btf_dump__dump_type`, `btf_dump__emit_type_decl`,
+//! `btf_dump__dump_type_data`, over btf-core's [`CDump`]. Each call hands
 //! what it wrote to the caller's `printf_fn` (through the C trampoline: the callback takes a
 //! `va_list`).
 
 use std::ffi::{CString, c_char, c_int, c_void};
 
-use btf_core::{Btf, CDump};
+use btf_core::{Btf, CDump, DataOptions};
 
 use super::types::__u32;
 use super::{EINVAL, c_bytes, fail, fail_errno, guard, handle_ref, null_errno};
@@ -98,6 +99,31 @@ impl btf_dump {
         Some(result)
     }
 }
+
+/// Options of `btf_dump__dump_type_data` (`struct btf_dump_type_data_opts`).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug)]
+pub struct btf_dump_type_data_opts {
+    /// `sizeof(struct btf_dump_type_data_opts)`, set by the caller.
+    pub sz: usize,
+    /// Written once per indentation level (NULL: a tab; at most 31 bytes are used).
+    pub indent_str: *const c_char,
+    /// Levels of indentation before the first (libbpf keeps it in 8 bits).
+    pub indent_level: c_int,
+    /// Everything on one line.
+    pub compact: bool,
+    /// No `.field = ` names and no `(type)` casts.
+    pub skip_names: bool,
+    /// Zero-valued members and elements too.
+    pub emit_zeroes: bool,
+    /// Char arrays that hold a NUL-terminated string as `"text"`.
+    pub emit_strings: bool,
+}
+
+/// `btf_dump_type_data_opts` ends at `emit_strings`.
+const DATA_OPTS_KNOWN_LEN: usize =
+    std::mem::offset_of!(btf_dump_type_data_opts, emit_strings) + std::mem::size_of::<bool>();
 
 /// `btf_dump_opts` ends at `sz`.
 const DUMP_OPTS_KNOWN_LEN: usize = std::mem::size_of::<usize>();
@@ -222,6 +248,85 @@ pub unsafe extern "C" fn btf_dump__emit_type_decl(
         // SAFETY: caller contract: the BTF outlives the dumper.
         match unsafe { dump.with_dump(|c| c.emit_type_decl(id, &name, level, strip)) } {
             Some(Ok(())) => 0,
+            Some(Err(e)) => fail(&e),
+            None => fail_errno(libc::EFAULT),
+        }
+    })
+}
+
+/// Writes `data_sz` bytes at `data`, a value of type `id`, as a C initializer. Returns the bytes
+/// the type spans, or -E2BIG when a base type runs past the data (the text up to there is
+/// written), -ENOENT for an unknown id, -ENOTSUP for a type that holds no data, -EINVAL for
+/// invalid options (or NULL data with a size).
+///
+/// # Safety
+/// `d` is NULL or a live dumper whose BTF is still alive; `data` is NULL or readable for
+/// `data_sz` bytes; `opts` is NULL or readable for its `sz`, its `indent_str` NULL or a C string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn btf_dump__dump_type_data(
+    d: *mut btf_dump,
+    id: __u32,
+    data: *const c_void,
+    data_sz: usize,
+    opts: *const btf_dump_type_data_opts,
+) -> c_int {
+    // SAFETY: `opts` is NULL or readable for its `sz` (caller contract).
+    let opts = match unsafe { super::opts::valid(opts, DATA_OPTS_KNOWN_LEN) } {
+        Ok(opts) => opts,
+        Err(errno) => return fail_errno(errno),
+    };
+    // SAFETY: caller contract.
+    let Some(dump) = (unsafe { d.as_mut() }) else {
+        return fail_errno(EINVAL);
+    };
+    let bytes: &[u8] = if data_sz == 0 {
+        &[]
+    } else if data.is_null() {
+        return fail_errno(EINVAL);
+    } else {
+        // SAFETY: caller contract: `data_sz` readable bytes at `data`.
+        unsafe { std::slice::from_raw_parts(data.cast::<u8>(), data_sz) }
+    };
+    // A field is read only when the caller's `sz` covers it (libbpf's OPTS_GET).
+    let covers = |end: usize| opts.is_some_and(|o| o.sz >= end);
+    let end_of = |offset: usize, size: usize| offset + size;
+    let mut options = DataOptions::default();
+    if let Some(o) = opts {
+        use std::mem::{offset_of, size_of};
+        if covers(end_of(
+            offset_of!(btf_dump_type_data_opts, indent_str),
+            size_of::<usize>(),
+        )) {
+            // SAFETY: NULL or a C string (caller contract).
+            if let Some(s) = unsafe { c_bytes(o.indent_str) } {
+                options.indent_str = s.to_vec();
+            }
+        }
+        if covers(end_of(
+            offset_of!(btf_dump_type_data_opts, indent_level),
+            size_of::<c_int>(),
+        )) {
+            options.indent_level = usize::from(o.indent_level as u8);
+        }
+        let flag = |offset: usize, value: bool| covers(end_of(offset, 1)) && value;
+        options.compact = flag(offset_of!(btf_dump_type_data_opts, compact), o.compact);
+        options.skip_names = flag(
+            offset_of!(btf_dump_type_data_opts, skip_names),
+            o.skip_names,
+        );
+        options.emit_zeroes = flag(
+            offset_of!(btf_dump_type_data_opts, emit_zeroes),
+            o.emit_zeroes,
+        );
+        options.emit_strings = flag(
+            offset_of!(btf_dump_type_data_opts, emit_strings),
+            o.emit_strings,
+        );
+    }
+    guard(-libc::EFAULT, || {
+        // SAFETY: caller contract: the BTF outlives the dumper.
+        match unsafe { dump.with_dump(|c| c.dump_type_data(id, bytes, &options)) } {
+            Some(Ok(size)) => c_int::try_from(size).unwrap_or(c_int::MAX),
             Some(Err(e)) => fail(&e),
             None => fail_errno(libc::EFAULT),
         }

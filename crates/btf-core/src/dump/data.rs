@@ -291,7 +291,7 @@ impl<'a> CDump<'a> {
         bit_sz: u32,
     ) -> std::result::Result<i64, i32> {
         if bit_sz != 0 {
-            let bytes = ((bit_off + bit_sz + 7) / 8) as usize;
+            let bytes = (bit_off + bit_sz).div_ceil(8) as usize;
             return if at + bytes > walk.data.len() {
                 Err(E2BIG)
             } else {
@@ -428,7 +428,7 @@ impl<'a> CDump<'a> {
         bit_sz: u32,
     ) -> std::result::Result<u64, i32> {
         let start_bit = (bit_off % 8) as u8;
-        let nr_bytes = ((u32::from(start_bit) + bit_sz + 7) / 8) as u8 as usize;
+        let nr_bytes = (u32::from(start_bit) + bit_sz).div_ceil(8) as u8 as usize;
         if at + nr_bytes > walk.data.len() {
             return Err(E2BIG);
         }
