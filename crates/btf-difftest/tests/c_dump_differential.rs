@@ -223,7 +223,16 @@ fn dump_type_data_every_type() {
     libbpf::quiet();
     /// Bytes of data per case at most (larger types get a short buffer).
     const MAX_DATA: usize = 512;
-    let option_sets: [(Option<&std::ffi::CStr>, usize, bool, bool, bool, bool); 4] = [
+    /// indent string, indent level, compact, skip names, emit zeroes, emit strings.
+    type OptionSet = (
+        Option<&'static std::ffi::CStr>,
+        usize,
+        bool,
+        bool,
+        bool,
+        bool,
+    );
+    let option_sets: [OptionSet; 4] = [
         (None, 0, false, false, false, false),
         (None, 0, true, true, false, false),
         (Some(c"  "), 1, false, false, true, false),
