@@ -812,6 +812,65 @@ fn bench_c_dump(cfg: &Config, summary: &mut Summary) {
     }
     println!("(times in ms; bytes = the header's size; r = ours/libbpf, lower is better)");
     println!();
+    bench_type_data(cfg, summary);
+}
+
+/// Typed data: `dump_type_data` of every type up to 4 KiB of the 6.1.0-47 vmlinux, each over
+/// deterministic pseudo-random bytes (sparse, so zero members are skipped too), one dumper.
+fn bench_type_data(cfg: &Config, summary: &mut Summary) {
+    let Some(path) = corpus::vmlinux_file(BASE_VER) else {
+        return;
+    };
+    let ours = Btf::parse_file(&path, None).expect("ours parses");
+    let theirs = LibbpfBtf::parse(&path).expect("libbpf parses");
+    let mut blob = Vec::new();
+    let mut cases = Vec::new();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for id in 1..ours.type_cnt() {
+        let size = ours.resolve_size(id).map_or(16, |s| s as usize);
+        if size > 4096 {
+            continue;
+        }
+        let start = blob.len().next_multiple_of(8);
+        blob.resize(start, 0);
+        for _ in 0..size {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            blob.push(if state % 8 == 0 { state as u8 } else { 0 });
+        }
+        blob.resize(start + size + 64, 0);
+        cases.push((id, start..start + size));
+    }
+    let opts = btf_core::DataOptions::default();
+    let ours_run = || {
+        let mut d = btf_core::CDump::new(&ours).expect("dumper");
+        let mut total = 0usize;
+        for (id, range) in &cases {
+            let _ = d.dump_type_data(*id, &blob[range.clone()], &opts);
+            total += d.output().len() + 1;
+            d.clear_output();
+        }
+        total
+    };
+    let theirs_run = || {
+        theirs
+            .dump_type_data(&cases, &blob, None, 0, false, false, false, false)
+            .0
+            .len()
+    };
+    assert_eq!(ours_run(), theirs_run(), "typed data texts differ in size");
+    let (a, b) = interleaved(cfg, ours_run, theirs_run);
+    let r = parse_row(
+        &format!("{BASE_VER} data"),
+        cases.len() as u32,
+        blob.len(),
+        &a,
+        &b,
+    );
+    summary.ratio(&format!("type-data/{BASE_VER}"), r, TARGET_C_DUMP);
+    println!("(typed data of every type up to 4 KiB, one dumper; types = cases)");
+    println!();
 }
 
 fn main() {

@@ -103,6 +103,8 @@ pub struct CDump<'a> {
     ident_counts: FastMap<Vec<u8>, usize>,
     /// `align_of` of each type id, computed once (`u32::MAX`: not yet).
     aligns: Vec<u32>,
+    /// `resolve_size` of each type id, computed once (`None`: not yet; `Some(None)`: fails).
+    sizes: Vec<Option<Option<u64>>>,
     /// The declarator chains being written, innermost type last: one frame per declaration
     /// being written, nested ones above (libbpf's shared decl stack).
     decl_stack: Vec<u32>,
@@ -155,6 +157,7 @@ impl<'a> CDump<'a> {
             tag_counts: FastMap::default(),
             ident_counts: FastMap::default(),
             aligns: Vec::new(),
+            sizes: Vec::new(),
             decl_stack: Vec::new(),
             queue: Vec::new(),
             out: Vec::new(),
@@ -180,6 +183,7 @@ impl<'a> CDump<'a> {
             tag_counts: self.tag_counts,
             ident_counts: self.ident_counts,
             aligns: self.aligns,
+            sizes: self.sizes,
             decl_stack: self.decl_stack,
             queue: self.queue,
             out: self.out,
@@ -196,6 +200,11 @@ impl<'a> CDump<'a> {
     /// The text written so far, leaving the dumper's buffer empty.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)
+    }
+
+    /// Forgets the text written so far, keeping the buffer for what comes next.
+    pub fn clear_output(&mut self) {
+        self.out.clear();
     }
 
     /// What libbpf would have logged as warnings while dumping (malformed or cyclic types).
@@ -251,6 +260,18 @@ impl<'a> CDump<'a> {
 
     pub(super) fn put(&mut self, s: impl AsRef<[u8]>) {
         self.out.extend_from_slice(s.as_ref());
+    }
+
+    /// `btf__resolve_size(id)` (`None` where it fails), computed once per id.
+    pub(super) fn size(&mut self, id: u32) -> Option<u64> {
+        if let Some(Some(known)) = self.sizes.get(id as usize) {
+            return *known;
+        }
+        let size = self.btf.resolve_size(id).ok();
+        if let Some(slot) = self.sizes.get_mut(id as usize) {
+            *slot = Some(size);
+        }
+        size
     }
 
     /// `btf__align_of(id)`, 0 where it fails, computed once per id for the whole dump (the
@@ -320,6 +341,7 @@ impl<'a> CDump<'a> {
         }
         self.states.resize(cnt as usize, TypeState::default());
         self.aligns.resize(cnt as usize, u32::MAX);
+        self.sizes.resize(cnt as usize, None);
         if self.known == 0 {
             self.states[0].order = Order::Ordered;
             self.states[0].emit = Emit::Emitted;
@@ -699,7 +721,7 @@ impl<'a> CDump<'a> {
                 off = at + bits;
                 prev_bitfield = true;
             } else {
-                let size = self.btf.resolve_size(m.type_id).map_or(0, |s| s as i64);
+                let size = self.size(m.type_id).map_or(0, |s| s as i64);
                 off = at + size * 8;
                 prev_bitfield = false;
             }

@@ -298,8 +298,8 @@ impl<'a> CDump<'a> {
                 Ok(bytes as i64)
             };
         }
-        let size = match self.btf.resolve_size(id) {
-            Ok(s) if s < i32::MAX as u64 => s as i64,
+        let size = match self.size(id) {
+            Some(s) if s < i32::MAX as u64 => s as i64,
             _ => return Err(EINVAL),
         };
         let Some((_, t)) = self.skip_mods_and_typedefs(id) else {
@@ -368,7 +368,7 @@ impl<'a> CDump<'a> {
             }
             Some(Kind::Array) => {
                 let a = t.array();
-                let elem_size = self.btf.resolve_size(a.elem_type).unwrap_or(0) as u32 as usize;
+                let elem_size = self.size(a.elem_type).unwrap_or(0) as u32 as usize;
                 let is_char = self
                     .skip_mods_and_typedefs(a.elem_type)
                     .is_some_and(|(_, e)| e.is(Kind::Int))
@@ -652,8 +652,8 @@ impl<'a> CDump<'a> {
         at: usize,
     ) -> std::result::Result<(), i32> {
         let a = t.array();
-        let elem_size = match self.btf.resolve_size(a.elem_type) {
-            Ok(s) if s > 0 && s <= i64::MAX as u64 => s as usize,
+        let elem_size = match self.size(a.elem_type) {
+            Some(s) if s > 0 && s <= i64::MAX as u64 => s as usize,
             _ => return Err(EINVAL),
         };
         let elem_is_int = self
