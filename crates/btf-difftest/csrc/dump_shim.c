@@ -17,6 +17,25 @@ struct sink {
 	int failed;
 };
 
+/* Room for `more` bytes and a NUL; false (and the sink marked failed) when out of memory. */
+static int sink_reserve(struct sink *s, size_t more)
+{
+	size_t cap;
+	char *grown;
+
+	if (s->len + more + 1 <= s->cap)
+		return 1;
+	cap = (s->len + more + 1) * 2;
+	grown = realloc(s->buf, cap);
+	if (!grown) {
+		s->failed = 1;
+		return 0;
+	}
+	s->buf = grown;
+	s->cap = cap;
+	return 1;
+}
+
 static void sink_printf(void *ctx, const char *fmt, va_list args)
 {
 	struct sink *s = ctx;
@@ -33,15 +52,8 @@ static void sink_printf(void *ctx, const char *fmt, va_list args)
 		return;
 	}
 	if (s->len + n + 1 > s->cap) {
-		size_t cap = (s->len + n + 1) * 2;
-		char *grown = realloc(s->buf, cap);
-
-		if (!grown) {
-			s->failed = 1;
+		if (!sink_reserve(s, n))
 			return;
-		}
-		s->buf = grown;
-		s->cap = cap;
 		vsnprintf(s->buf + s->len, n + 1, fmt, args);
 	}
 	s->len += n;
@@ -49,17 +61,8 @@ static void sink_printf(void *ctx, const char *fmt, va_list args)
 
 static void sink_append_newline(struct sink *s)
 {
-	if (s->len + 2 > s->cap) {
-		size_t cap = (s->len + 2) * 2;
-		char *grown = realloc(s->buf, cap);
-
-		if (!grown) {
-			s->failed = 1;
-			return;
-		}
-		s->buf = grown;
-		s->cap = cap;
-	}
+	if (!sink_reserve(s, 1))
+		return;
 	s->buf[s->len++] = '\n';
 	s->buf[s->len] = '\0';
 }

@@ -168,6 +168,20 @@ fn kind_of(t: &TypeRef<'_>) -> Option<Kind> {
     t.kind()
 }
 
+/// The kinds bpftool's sort keys follow to the type they refer to.
+fn refers(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::TypeTag
+            | Kind::Const
+            | Kind::Ptr
+            | Kind::Volatile
+            | Kind::Restrict
+            | Kind::Typedef
+            | Kind::DeclTag
+    )
+}
+
 /// bpftool's `btf_type_rank`.
 fn rank(btf: &Btf, id: u32, has_name: bool, depth: u32) -> u32 {
     let Some(t) = btf.type_by_id(id) else {
@@ -183,15 +197,7 @@ fn rank(btf: &Btf, id: u32, has_name: bool, depth: u32) -> u32 {
         Some(Kind::Struct | Kind::Union) if has_name => 3,
         Some(Kind::FuncProto) if has_name => 4,
         Some(Kind::Array) if has_name => rank(btf, t.array().elem_type, true, depth + 1),
-        Some(
-            Kind::TypeTag
-            | Kind::Const
-            | Kind::Ptr
-            | Kind::Volatile
-            | Kind::Restrict
-            | Kind::Typedef
-            | Kind::DeclTag,
-        ) if has_name => rank(btf, t.type_id(), true, depth + 1),
+        Some(k) if has_name && refers(k) => rank(btf, t.type_id(), true, depth + 1),
         _ => LAST_RANK,
     }
 }
@@ -218,15 +224,7 @@ fn sort_name(btf: &Btf, id: u32, from_ref: bool, depth: u32) -> &[u8] {
             btf.str_bytes(name_off).unwrap_or(b"")
         }
         Some(Kind::Array) => sort_name(btf, t.array().elem_type, true, depth + 1),
-        Some(
-            Kind::TypeTag
-            | Kind::Const
-            | Kind::Ptr
-            | Kind::Volatile
-            | Kind::Restrict
-            | Kind::Typedef
-            | Kind::DeclTag,
-        ) => sort_name(btf, t.type_id(), true, depth + 1),
+        Some(k) if refers(k) => sort_name(btf, t.type_id(), true, depth + 1),
         _ => btf.name_of(&t),
     }
 }
