@@ -1,5 +1,5 @@
 //! The C dump (`CDump`, libbpf's `btf_dump`) against libbpf 1.7.0 itself: a whole vmlinux.h of
-//! every corpus vmlinux, every selected module over its base, and all 4,022 modules of 6.1.0-47,
+//! every corpus vmlinux (in both byte orders), every selected module over its base, and all 4,022 modules of 6.1.0-47,
 //! dumping every own type id in order with one dumper each; and `emit_type_decl` of every type of
 //! every corpus vmlinux with several option sets — identical text required.
 
@@ -117,6 +117,42 @@ fn vmlinux() {
         );
     }
     finish("vmlinux", &failures, files.len(), bytes);
+}
+
+/// Every corpus vmlinux in the other byte order (swapped by btf-core's writer, read by both
+/// libraries): the same vmlinux.h as libbpf's.
+#[test]
+fn vmlinux_other_byte_order() {
+    let _dir = require_corpus!("c_dump_differential::vmlinux_other_byte_order");
+    libbpf::quiet();
+    let other = match btf_core::Endianness::native() {
+        btf_core::Endianness::Little => btf_core::Endianness::Big,
+        btf_core::Endianness::Big => btf_core::Endianness::Little,
+    };
+    let mut failures = Vec::new();
+    let mut bytes = 0;
+    let files = corpus::vmlinux_files();
+    for path in &files {
+        let swapped = Btf::parse_file(path, None)
+            .unwrap()
+            .raw_data_in(other)
+            .into_owned();
+        let ours_btf = Btf::from_bytes(&swapped).unwrap();
+        assert_eq!(ours_btf.endianness(), other);
+        let theirs = LibbpfBtf::from_bytes(&swapped).unwrap();
+        bytes += compare(
+            &format!("{} ({other:?})", path.display()),
+            &ours_btf,
+            &theirs,
+            &mut failures,
+        );
+    }
+    finish(
+        "vmlinux in the other byte order",
+        &failures,
+        files.len(),
+        bytes,
+    );
 }
 
 #[test]
