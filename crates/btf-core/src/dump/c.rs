@@ -84,6 +84,43 @@ pub(super) const MAX_NESTING: usize = 256;
 /// Hash maps of the dumper: names are short, and hashing them dominates with SipHash.
 type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
+/// How often each name was used, in one name space: the names are copied once into one arena
+/// (tens of thousands of them in a vmlinux.h; one allocation each would dominate), and the table
+/// holds their places in it.
+#[derive(Debug, Default)]
+struct NameCounts {
+    arena: Vec<u8>,
+    /// (start in `arena`, length, uses).
+    table: hashbrown::HashTable<(u32, u32, usize)>,
+}
+
+impl NameCounts {
+    fn hash(name: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        FixedState::default().hash_one(name)
+    }
+
+    /// Counts one more use of `name`; returns the uses so far.
+    fn bump(&mut self, name: &[u8]) -> usize {
+        let hash = Self::hash(name);
+        let arena = &self.arena;
+        let at =
+            |&(start, len, _): &(u32, u32, usize)| &arena[start as usize..(start + len) as usize];
+        if let Some(entry) = self.table.find_mut(hash, |e| at(e) == name) {
+            entry.2 += 1;
+            return entry.2;
+        }
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(name);
+        let arena = &self.arena;
+        self.table
+            .insert_unique(hash, (start, name.len() as u32, 1), |&(s, l, _)| {
+                Self::hash(&arena[s as usize..(s + l) as usize])
+            });
+        1
+    }
+}
+
 /// A C-declarations writer over one BTF object (libbpf's `struct btf_dump`).
 #[derive(Debug)]
 pub struct CDump<'a> {
@@ -99,8 +136,8 @@ pub struct CDump<'a> {
     states: Vec<TypeState>,
     /// Names with a `___N` suffix, by id.
     suffixed: FastMap<u32, Vec<u8>>,
-    tag_counts: FastMap<Vec<u8>, usize>,
-    ident_counts: FastMap<Vec<u8>, usize>,
+    tag_counts: NameCounts,
+    ident_counts: NameCounts,
     /// `align_of` of each type id, computed once (`u32::MAX`: not yet).
     aligns: Vec<u32>,
     /// `resolve_size` of each type id, computed once (`None`: not yet; `Some(None)`: fails).
@@ -154,8 +191,8 @@ impl<'a> CDump<'a> {
             known: 0,
             states: Vec::new(),
             suffixed: FastMap::default(),
-            tag_counts: FastMap::default(),
-            ident_counts: FastMap::default(),
+            tag_counts: NameCounts::default(),
+            ident_counts: NameCounts::default(),
             aligns: Vec::new(),
             sizes: Vec::new(),
             decl_stack: Vec::new(),
@@ -815,16 +852,10 @@ impl<'a> CDump<'a> {
 
     /// Counts one more use of `name` in a name space; returns the count so far.
     fn count_name(&mut self, space: Names, name: &[u8]) -> usize {
-        let counts = match space {
-            Names::Tags => &mut self.tag_counts,
-            Names::Idents => &mut self.ident_counts,
-        };
-        if let Some(count) = counts.get_mut(name) {
-            *count += 1;
-            return *count;
+        match space {
+            Names::Tags => self.tag_counts.bump(name),
+            Names::Idents => self.ident_counts.bump(name),
         }
-        counts.insert(name.to_vec(), 1);
-        1
     }
 
     /// The name type `id` is written with: its own, or with `___N` if it is the N-th type of that
