@@ -134,6 +134,8 @@ pub struct CDump<'a> {
     /// by the next call, as in libbpf).
     known: u32,
     states: Vec<TypeState>,
+    /// What `state` hands out for ids past the last type.
+    scratch: TypeState,
     /// Names with a `___N` suffix, by id.
     suffixed: FastMap<u32, Vec<u8>>,
     tag_counts: NameCounts,
@@ -190,6 +192,7 @@ impl<'a> CDump<'a> {
             skip_anon_defs: false,
             known: 0,
             states: Vec::new(),
+            scratch: TypeState::default(),
             suffixed: FastMap::default(),
             tag_counts: NameCounts::default(),
             ident_counts: NameCounts::default(),
@@ -216,6 +219,7 @@ impl<'a> CDump<'a> {
             skip_anon_defs: self.skip_anon_defs,
             known: self.known,
             states: self.states,
+            scratch: self.scratch,
             suffixed: self.suffixed,
             tag_counts: self.tag_counts,
             ident_counts: self.ident_counts,
@@ -365,8 +369,21 @@ impl<'a> CDump<'a> {
         }
     }
 
+    /// The state of type `id`; ids past the last type (references of malformed BTF) share a
+    /// scratch state that nothing reads back.
     fn state(&mut self, id: u32) -> &mut TypeState {
-        &mut self.states[id as usize]
+        match self.states.get_mut(id as usize) {
+            Some(state) => state,
+            None => {
+                self.scratch = TypeState::default();
+                &mut self.scratch
+            }
+        }
+    }
+
+    /// A copy of the state of type `id` (the default for ids past the last type).
+    fn st(&self, id: u32) -> TypeState {
+        self.states.get(id as usize).copied().unwrap_or_default()
     }
 
     /// Grows the per-type state to every type of the BTF and marks which types are referenced
@@ -442,7 +459,7 @@ impl<'a> CDump<'a> {
     }
 
     fn order_nested(&mut self, id: u32, through_ptr: bool) -> Result<bool> {
-        let st = self.states[id as usize];
+        let st = self.st(id);
         if st.order == Order::Ordered {
             return Ok(true);
         }
@@ -544,7 +561,7 @@ impl<'a> CDump<'a> {
     }
 
     fn emit_type_nested(&mut self, id: u32, container: u32) {
-        let st = self.states[id as usize];
+        let st = self.st(id);
         if st.emit == Emit::Emitted {
             return;
         }
@@ -608,7 +625,7 @@ impl<'a> CDump<'a> {
             Some(Kind::Typedef) => {
                 self.state(id).emit = Emit::Emitting;
                 self.emit_type(t.type_id(), id);
-                if !self.states[id as usize].fwd_emitted && !self.is_builtin(&t) {
+                if !self.st(id).fwd_emitted && !self.is_builtin(&t) {
                     self.typedef_def(id, &t, 0);
                     self.put(";\n\n");
                 }
@@ -622,7 +639,7 @@ impl<'a> CDump<'a> {
                     for m in t.members() {
                         self.emit_type(m.type_id, inner);
                     }
-                } else if !self.states[id as usize].fwd_emitted && id != container {
+                } else if !self.st(id).fwd_emitted && id != container {
                     self.struct_fwd(id, &t);
                     self.put(";\n\n");
                     self.state(id).fwd_emitted = true;
@@ -868,7 +885,7 @@ impl<'a> CDump<'a> {
             return Cow::Borrowed(b"");
         }
         let own = self.name_at(t.name_off());
-        if self.states[id as usize].name_resolved {
+        if self.st(id).name_resolved {
             return match self.suffixed.get(&id) {
                 Some(name) => Cow::Owned(name.clone()),
                 None => Cow::Borrowed(own),
@@ -1202,6 +1219,44 @@ mod tests {
                 dump.emit_type_decl(id, b"x", 0, false).unwrap();
             }
             assert!(dump.dump_type(1).is_err() || !dump.take_warnings().is_empty());
+        });
+    }
+
+    /// Ids that do not exist, names that are not C identifiers, a struct with 65,535 members,
+    /// typed data over every one of them: no panic, an error or text for each.
+    #[test]
+    fn hostile_types_end_in_errors_or_text() {
+        on_small_stack(|| {
+            let mut btf = Btf::new_empty();
+            let int = btf.add_int("int", 4, 1).unwrap();
+            let bad_ptr = btf.add_ptr(1_000_000).unwrap();
+            let s = btf.add_struct("has spaces & symbols!", 8).unwrap();
+            btf.add_field("0bad name", bad_ptr, 0, 0).unwrap();
+            let big = btf.add_struct("wide", 4).unwrap();
+            for _ in 0..65_535 {
+                btf.add_field("m", int, 0, 0).unwrap();
+            }
+            btf.add_typedef("t", 999_999).unwrap();
+            let proto = btf.add_func_proto(77_777).unwrap();
+            btf.add_func_param("p", 88_888).unwrap();
+            let mut dump = CDump::new(&btf).unwrap();
+            let data = [0xa5u8; 64];
+            let opts = crate::dump::data::DataOptions::default();
+            for id in 1..btf.type_cnt() + 2 {
+                let _ = dump.dump_type(id);
+                let _ = dump.emit_type_decl(id, b"x", 0, false);
+                let _ = dump.dump_type_data(id, &data, &opts);
+                let _ = dump.take_output();
+            }
+            assert!(dump.dump_type(btf.type_cnt()).is_err());
+            // A fresh dumper: each type is written once per dumper.
+            let mut dump = CDump::new(&btf).unwrap();
+            dump.dump_type(s).unwrap();
+            let text = String::from_utf8(dump.take_output()).unwrap();
+            assert!(text.contains("struct has spaces & symbols! {"), "{text}");
+            dump.dump_type(big).unwrap();
+            assert!(dump.take_output().len() > 65_535 * 5);
+            let _ = dump.emit_type_decl(proto, b"f", 0, false);
         });
     }
 
