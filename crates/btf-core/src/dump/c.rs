@@ -1251,9 +1251,12 @@ mod tests {
             assert!(dump.dump_type(btf.type_cnt()).is_err());
             // A fresh dumper: each type is written once per dumper.
             let mut dump = CDump::new(&btf).unwrap();
-            dump.dump_type(s).unwrap();
+            // Its member points at a type that does not exist: an error (libbpf reads past its
+            // per-type state there); the name, not an identifier, is written as it is.
+            assert!(dump.dump_type(s).is_err());
+            dump.emit_type_decl(s, b"v", 0, false).unwrap();
             let text = String::from_utf8(dump.take_output()).unwrap();
-            assert!(text.contains("struct has spaces & symbols! {"), "{text}");
+            assert_eq!(text, "struct has spaces & symbols! v");
             dump.dump_type(big).unwrap();
             assert!(dump.take_output().len() > 65_535 * 5);
             let _ = dump.emit_type_decl(proto, b"f", 0, false);
