@@ -336,6 +336,93 @@ static void test_type_data(void)
 	free(t);
 }
 
+/* Typed data of each kind: ints of every size and sign, a bitfield, enums (a value without an
+ * enumerator too), a pointer, a union, a string, nested zeros with and without emit_zeroes. */
+static void test_type_data_kinds(void)
+{
+	struct btf *btf = btf__new_empty();
+	struct text *t = calloc(1, sizeof(*t));
+	struct btf_dump *d;
+	int u8_id, s16, u32_id, s64, e, e64, ptr, un, bits, chr, str, outer;
+	LIBBPF_OPTS(btf_dump_type_data_opts, opts, .compact = true);
+	struct {
+		unsigned char a;
+		short b;
+		unsigned int c;
+		long long d;
+	} __attribute__((aligned(8))) ints = { 200, -3, 4000000000u, -5 };
+	long long word __attribute__((aligned(8))) = 0x1234;
+	unsigned int bitword = 0x2d; /* a: 3 bits = 5, b: 4 bits = 5 */
+	unsigned int on = 200;
+	char text[8] __attribute__((aligned(8))) = "hi\tx";
+	struct {
+		int zero;
+		int one;
+	} __attribute__((aligned(8))) nested = { 0, 1 };
+
+	u8_id = btf__add_int(btf, "unsigned char", 1, 0);
+	s16 = btf__add_int(btf, "short", 2, BTF_INT_SIGNED);
+	u32_id = btf__add_int(btf, "unsigned int", 4, 0);
+	s64 = btf__add_int(btf, "long long", 8, BTF_INT_SIGNED);
+	e = btf__add_enum(btf, "state", 4);
+	btf__add_enum_value(btf, "OFF", 0);
+	btf__add_enum_value(btf, "ON", 200);
+	e64 = btf__add_enum64(btf, "wide", 8, false);
+	btf__add_enum64_value(btf, "W", 0x1234);
+	ptr = btf__add_ptr(btf, u32_id);
+	un = btf__add_union(btf, "either", 8);
+	btf__add_field(btf, "i", u32_id, 0, 0);
+	btf__add_field(btf, "l", s64, 0, 0);
+	bits = btf__add_struct(btf, "flags", 4);
+	btf__add_field(btf, "a", u32_id, 0, 3);
+	btf__add_field(btf, "b", u32_id, 3, 4);
+	chr = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	str = btf__add_array(btf, u32_id, chr, 8);
+	outer = btf__add_struct(btf, "pair", 8);
+	btf__add_field(btf, "zero", u32_id, 0, 0);
+	btf__add_field(btf, "one", u32_id, 32, 0);
+	d = btf_dump__new(btf, collect, t, NULL);
+
+	reset(t);
+	ASSERT_EQ(btf_dump__dump_type_data(d, u8_id, &ints.a, 1, &opts), 1);
+	ASSERT_EQ(btf_dump__dump_type_data(d, s16, &ints.b, 2, &opts), 2);
+	ASSERT_EQ(btf_dump__dump_type_data(d, u32_id, &ints.c, 4, &opts), 4);
+	ASSERT_EQ(btf_dump__dump_type_data(d, s64, &ints.d, 8, &opts), 8);
+	ASSERT_STREQ(t->buf, "(unsigned char)200(short)-3(unsigned int)4000000000(long long)-5");
+	reset(t);
+	ASSERT_EQ(btf_dump__dump_type_data(d, e, &on, 4, &opts), 4);
+	ASSERT_EQ(btf_dump__dump_type_data(d, e, &ints.c, 4, &opts), 4);
+	ASSERT_EQ(btf_dump__dump_type_data(d, e64, &word, 8, &opts), 8);
+	ASSERT_STREQ(t->buf, "(enum state)ON(enum state)4000000000(enum wide)W");
+	reset(t);
+	ASSERT_EQ(btf_dump__dump_type_data(d, un, &word, 8, &opts), 8);
+	ASSERT_STREQ(t->buf, "(union either){.i = (unsigned int)4660,.l = (long long)4660,}");
+	reset(t);
+	ASSERT_EQ(btf_dump__dump_type_data(d, bits, &bitword, 4, &opts), 4);
+	ASSERT_STREQ(t->buf, "(struct flags){.a = (unsigned int)0x5,.b = (unsigned int)0x5,}");
+	reset(t);
+	opts.emit_strings = true;
+	ASSERT_EQ(btf_dump__dump_type_data(d, str, text, sizeof(text), &opts), 8);
+	ASSERT_STREQ(t->buf, "(char[8])\"hi\\x09x\"");
+	reset(t);
+	ASSERT_EQ(btf_dump__dump_type_data(d, outer, &nested, sizeof(nested), &opts), 8);
+	ASSERT_STREQ(t->buf, "(struct pair){.one = (unsigned int)1,}");
+	reset(t);
+	opts.emit_zeroes = true;
+	ASSERT_EQ(btf_dump__dump_type_data(d, outer, &nested, sizeof(nested), &opts), 8);
+	ASSERT_STREQ(t->buf, "(struct pair){.zero = (unsigned int)0,.one = (unsigned int)1,}");
+	reset(t);
+	{
+		unsigned int *p = NULL;
+
+		ASSERT_EQ(btf_dump__dump_type_data(d, ptr, &p, sizeof(p), &opts), 8);
+		ASSERT_STREQ(t->buf, "(unsigned int *)(nil)");
+	}
+	btf_dump__free(d);
+	btf__free(btf);
+	free(t);
+}
+
 /* The project's small.btf, as a C header: the callback sees the whole text. */
 static void test_small_btf(void)
 {
@@ -359,6 +446,7 @@ int main(int argc, char **argv)
 	test_incremental();
 	test_errors();
 	test_type_data();
+	test_type_data_kinds();
 	test_small_btf();
 	return harness_done();
 }
