@@ -401,9 +401,19 @@ impl<'a> CDump<'a> {
             self.states[0].emit = Emit::Emitted;
         }
         let first = self.known.max(1);
+        // Not `fields::field_positions`: libbpf does not count a prototype's return type as a
+        // reference, which decides whether an anonymous enum is a top-level declaration.
+        let btf = self.btf;
+        let states = &mut self.states;
+        let mut mark = |id: u32| {
+            if let Some(s) = states.get_mut(id as usize) {
+                s.referenced = true;
+            }
+        };
         for id in first..cnt {
-            let Some(t) = self.ty(id) else { continue };
-            let mut refs: Vec<u32> = Vec::new();
+            let Some(t) = btf.type_by_id(id) else {
+                continue;
+            };
             match t.kind() {
                 Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Fwd | Kind::Float) => {}
                 Some(
@@ -416,24 +426,20 @@ impl<'a> CDump<'a> {
                     | Kind::Var
                     | Kind::DeclTag
                     | Kind::TypeTag,
-                ) => refs.push(t.type_id()),
+                ) => mark(t.type_id()),
                 Some(Kind::Array) => {
                     let a = t.array();
-                    refs.extend([a.index_type, a.elem_type]);
+                    mark(a.index_type);
+                    mark(a.elem_type);
                 }
-                Some(Kind::Struct | Kind::Union) => refs.extend(t.members().map(|m| m.type_id)),
-                Some(Kind::FuncProto) => refs.extend(t.params().map(|p| p.type_id)),
-                Some(Kind::Datasec) => refs.extend(t.datasec_vars().map(|v| v.type_id)),
+                Some(Kind::Struct | Kind::Union) => t.members().for_each(|m| mark(m.type_id)),
+                Some(Kind::FuncProto) => t.params().for_each(|p| mark(p.type_id)),
+                Some(Kind::Datasec) => t.datasec_vars().for_each(|v| mark(v.type_id)),
                 _ => {
                     return Err(invalid(format!(
                         "type [{id}] is of kind {}, which a C dump cannot describe",
                         t.kind_raw()
                     )));
-                }
-            }
-            for r in refs {
-                if let Some(s) = self.states.get_mut(r as usize) {
-                    s.referenced = true;
                 }
             }
         }
