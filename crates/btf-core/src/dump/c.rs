@@ -140,7 +140,7 @@ pub struct CDump<'a> {
     suffixed: FastMap<u32, Vec<u8>>,
     tag_counts: NameCounts,
     ident_counts: NameCounts,
-    /// `align_of` of each type id, computed once (`u32::MAX`: not yet).
+    /// Alignments of the structs and unions seen, by id (`u32::MAX`: not yet).
     aligns: Vec<u32>,
     /// `resolve_size` of each type id, computed once (`None`: not yet; `Some(None)`: fails).
     sizes: Vec<Option<Option<u64>>>,
@@ -315,58 +315,10 @@ impl<'a> CDump<'a> {
         size
     }
 
-    /// `btf__align_of(id)`, 0 where it fails, computed once per id for the whole dump (the
-    /// dump asks for the alignment of every member of every struct it writes).
+    /// `btf__align_of(id)`, 0 where it fails; the alignments of structs and unions are kept
+    /// for the whole dump (it asks about every member of every struct it writes).
     pub(super) fn align(&mut self, id: u32) -> u32 {
-        if let Some(&a) = self.aligns.get(id as usize).filter(|&&a| a != u32::MAX) {
-            return a;
-        }
-        if self.depth >= MAX_NESTING {
-            return 0;
-        }
-        self.depth += 1;
-        let a = self.align_uncached(id);
-        self.depth -= 1;
-        if let Some(slot) = self.aligns.get_mut(id as usize) {
-            *slot = a;
-        }
-        a
-    }
-
-    /// libbpf's alignment rules: a base type's size up to the pointer size, a pointer's size, the
-    /// largest member alignment of a struct or union — or 1 when a member sits off its alignment
-    /// or the size is not a multiple of it (packed).
-    fn align_uncached(&mut self, id: u32) -> u32 {
-        let Some(t) = self.ty(id) else { return 0 };
-        match t.kind() {
-            Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Float) => {
-                self.pointer_size.min(t.size())
-            }
-            Some(Kind::Ptr) => self.pointer_size,
-            Some(Kind::Typedef | Kind::Volatile | Kind::Const | Kind::Restrict | Kind::TypeTag) => {
-                self.align(t.type_id())
-            }
-            Some(Kind::Array) => self.align(t.array().elem_type),
-            Some(Kind::Struct | Kind::Union) => {
-                let mut max_align = 1;
-                for m in t.members() {
-                    let align = self.align(m.type_id);
-                    if align == 0 {
-                        return 0;
-                    }
-                    max_align = max_align.max(align);
-                    if m.bitfield_size() == 0 && u64::from(m.offset) % (8 * u64::from(align)) != 0 {
-                        return 1;
-                    }
-                }
-                if t.size() % max_align != 0 {
-                    1
-                } else {
-                    max_align
-                }
-            }
-            _ => 0,
-        }
+        self.btf.align_of_memo(id, &mut self.aligns).unwrap_or(0)
     }
 
     /// The state of type `id`; ids past the last type (references of malformed BTF) share a

@@ -249,8 +249,8 @@ impl<'a> CDump<'a> {
                 let v = self.bitfield_value(walk, &t, at, bit_off, bit_sz)?;
                 self.values(walk, format_args!("0x{v:x}"));
             }
-            Some(Kind::Int) => self.int_data(walk, &t, id, at)?,
-            Some(Kind::Float) => self.float_data(walk, &t, id, at)?,
+            Some(Kind::Int) => self.int_data(walk, &t, at)?,
+            Some(Kind::Float) => self.float_data(walk, &t, at)?,
             Some(Kind::Ptr) => self.ptr_data(walk, id, at),
             Some(Kind::Array) => self.array_data(walk, &t, at)?,
             Some(Kind::Struct | Kind::Union) => self.struct_data(walk, &t, at)?,
@@ -454,7 +454,6 @@ impl<'a> CDump<'a> {
         &mut self,
         walk: &mut Walk<'_>,
         t: &TypeRef<'_>,
-        _id: u32,
         at: usize,
     ) -> std::result::Result<(), i32> {
         let signed = t.int_encoding() & 1 != 0;
@@ -524,7 +523,6 @@ impl<'a> CDump<'a> {
         &mut self,
         walk: &Walk<'_>,
         t: &TypeRef<'_>,
-        _id: u32,
         at: usize,
     ) -> std::result::Result<(), i32> {
         let text = match t.size() {

@@ -15,7 +15,6 @@ use crate::dump::c::CDump;
 use crate::model::btf::Btf;
 use crate::model::error::{Error, ErrorKind, Result};
 use crate::model::raw::Kind;
-use crate::model::types::TypeRef;
 
 /// How to write the header.
 #[derive(Clone, Debug, Default)]
@@ -164,10 +163,6 @@ fn sorted_ids(btf: &Btf) -> Vec<u32> {
 /// Deepest reference chain the sort keys follow (cycles in hostile BTF end there).
 const MAX_KEY_DEPTH: u32 = 64;
 
-fn kind_of(t: &TypeRef<'_>) -> Option<Kind> {
-    t.kind()
-}
-
 /// The kinds bpftool's sort keys follow to the type they refer to.
 fn refers(kind: Kind) -> bool {
     matches!(
@@ -191,7 +186,7 @@ fn rank(btf: &Btf, id: u32, has_name: bool, depth: u32) -> u32 {
     if depth > MAX_KEY_DEPTH {
         return LAST_RANK;
     }
-    match kind_of(&t) {
+    match t.kind() {
         Some(Kind::Enum | Kind::Enum64) => u32::from(has_name),
         Some(Kind::Int | Kind::Float) => 2,
         Some(Kind::Struct | Kind::Union) if has_name => 3,
@@ -211,7 +206,7 @@ fn sort_name(btf: &Btf, id: u32, from_ref: bool, depth: u32) -> &[u8] {
     if depth > MAX_KEY_DEPTH {
         return b"";
     }
-    match kind_of(&t) {
+    match t.kind() {
         Some(Kind::Enum | Kind::Enum64) => {
             let mut name_off = t.name_off();
             if !from_ref && name_off == 0 && t.vlen() != 0 {
@@ -256,7 +251,7 @@ fn disambiguation_hash(btf: &Btf, id: u32, members: bool, depth: u32) -> u64 {
     if depth > MAX_KEY_DEPTH {
         return hash;
     }
-    match kind_of(&t) {
+    match t.kind() {
         Some(Kind::Enum) => {
             for v in t.enum_values() {
                 hash = mix_name(btf, hash, v.name_off);

@@ -210,26 +210,25 @@ impl Btf {
     /// Alignment in bytes of type `id` (`btf__align_of`); packed structs align to 1. Kinds without an
     /// alignment (FUNC, FWD, VAR, void, ...) are an error (libbpf returns 0 with `EINVAL`).
     pub fn align_of(&self, id: u32) -> Result<u32> {
-        let t = self.type_or_err(id)?;
-        let mut memo = HashMap::new();
-        self.align_of_type(t, 0, &mut memo)
+        self.align_of_memo(id, &mut HashMap::new())
     }
 
-    fn align_of_type(
-        &self,
-        t: TypeRef<'_>,
-        depth: u32,
-        memo: &mut HashMap<u32, u32>,
-    ) -> Result<u32> {
+    /// [`align_of`](Self::align_of) keeping the alignments of structs and unions in `memo`
+    /// across calls (the C dump asks for every member of every struct it writes).
+    pub(crate) fn align_of_memo(&self, id: u32, memo: &mut impl AlignMemo) -> Result<u32> {
+        let t = self.type_or_err(id)?;
+        self.align_of_type(t, 0, memo)
+    }
+
+    fn align_of_type<M: AlignMemo>(&self, t: TypeRef<'_>, depth: u32, memo: &mut M) -> Result<u32> {
         if depth > MAX_ALIGN_DEPTH {
             return Err(Error::invalid(format!(
                 "type [{}]: nesting deeper than {MAX_ALIGN_DEPTH} (a cycle?)",
                 t.id()
             )));
         }
-        let inner = |id: u32, memo: &mut HashMap<u32, u32>| {
-            self.align_of_type(self.type_or_err(id)?, depth + 1, memo)
-        };
+        let inner =
+            |id: u32, memo: &mut M| self.align_of_type(self.type_or_err(id)?, depth + 1, memo);
         match t.kind() {
             Some(Kind::Int | Kind::Enum | Kind::Enum64 | Kind::Float) => {
                 Ok(self.effective_pointer_size().min(t.size()))
@@ -240,7 +239,7 @@ impl Btf {
             }
             Some(Kind::Array) => inner(t.array().elem_type, memo),
             Some(Kind::Struct | Kind::Union) => {
-                if let Some(&a) = memo.get(&t.id()) {
+                if let Some(a) = memo.known(t.id()) {
                     return Ok(a);
                 }
                 let mut max_align = 1u32;
@@ -265,7 +264,7 @@ impl Btf {
                 } else {
                     max_align
                 };
-                memo.insert(t.id(), align);
+                memo.remember(t.id(), align);
                 Ok(align)
             }
             _ => Err(Error::new(
@@ -276,6 +275,34 @@ impl Btf {
                     crate::read::parse::kind_name(&t)
                 ),
             )),
+        }
+    }
+}
+
+/// Where [`Btf::align_of_memo`] keeps the alignments of structs and unions it computed.
+pub(crate) trait AlignMemo {
+    fn known(&self, id: u32) -> Option<u32>;
+    fn remember(&mut self, id: u32, align: u32);
+}
+
+/// A memo for one call.
+impl AlignMemo for HashMap<u32, u32> {
+    fn known(&self, id: u32) -> Option<u32> {
+        self.get(&id).copied()
+    }
+    fn remember(&mut self, id: u32, align: u32) {
+        self.insert(id, align);
+    }
+}
+
+/// A memo indexed by id (`u32::MAX`: not computed), for a caller that asks about many types.
+impl AlignMemo for Vec<u32> {
+    fn known(&self, id: u32) -> Option<u32> {
+        self.get(id as usize).copied().filter(|&a| a != u32::MAX)
+    }
+    fn remember(&mut self, id: u32, align: u32) {
+        if let Some(slot) = self.get_mut(id as usize) {
+            *slot = align;
         }
     }
 }
