@@ -128,17 +128,9 @@ impl Backing {
         let Ok(mut map) = memmap2::MmapOptions::new().len(cap).populate().map_anon() else {
             return Ok(None);
         };
-        let mut len = 0;
-        loop {
-            match file.read(&mut map[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-            if len == cap {
-                return Ok(None);
-            }
+        let len = fill(file, &mut map)?;
+        if len == cap {
+            return Ok(None);
         }
         Ok(Some(Backing::Anon { map, len }))
     }
@@ -150,18 +142,12 @@ impl Backing {
         let mut words = vec![0u32; cap.div_ceil(4)];
         let mut len = 0;
         loop {
-            let bytes = bytes_of_mut(&mut words);
-            let end = cap.min(bytes.len());
-            match file.read(&mut bytes[len..end]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+            len += fill(file, &mut bytes_of_mut(&mut words)[len..cap])?;
+            if len < cap {
+                break;
             }
-            if len == cap {
-                cap = cap.saturating_mul(2);
-                words.resize(cap.div_ceil(4), 0);
-            }
+            cap = cap.saturating_mul(2);
+            words.resize(cap.div_ceil(4), 0);
         }
         words.truncate(len.div_ceil(4));
         Ok(Backing::Heap {
@@ -200,6 +186,20 @@ impl Backing {
     pub(crate) fn is_kernel_btf(&self) -> bool {
         matches!(self, Backing::Mapped { kernel: true, .. })
     }
+}
+
+/// Reads `file` into `buf` until `buf` is full or the file ends; the bytes read.
+fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(len)
 }
 
 fn bytes_of(words: &[u32]) -> &[u8] {
