@@ -20,6 +20,7 @@
 mod dedup;
 mod distill;
 mod dump;
+pub mod ext;
 #[allow(unsafe_code)]
 mod mem;
 mod model;
