@@ -33,6 +33,7 @@ pub use dump::c::CDump;
 pub use dump::data::DataOptions;
 pub use dump::header::{HeaderOptions, write_header};
 pub use dump::text;
+pub use ext::BtfExt;
 pub use mem::once::RaceOnce;
 pub use model::btf::{Btf, Endianness};
 pub use model::error::{Error, ErrorKind, LIBBPF_ERRNO_FORMAT, LibbpfLog, Result};

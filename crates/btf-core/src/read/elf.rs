@@ -1,5 +1,5 @@
 //! Reading BTF out of ELF files with the `object` crate, as libbpf's `btf_parse_elf` does: `.BTF`,
-//! `.BTF.ext` (kept as bytes) and `.BTF.base` (a distilled base the `.BTF` is split over), each of
+//! `.BTF.ext` (kept as bytes, parsed on request into a [`BtfExt`]) and `.BTF.base` (a distilled base the `.BTF` is split over), each of
 //! which must be `SHT_PROGBITS`; the ELF class sets the pointer size.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use object::read::elf::{FileHeader, SectionHeader};
 use object::{FileKind, elf};
 
+use crate::ext::BtfExt;
 use crate::model::btf::Btf;
 use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
 
@@ -20,8 +21,23 @@ pub const BTF_BASE_SECTION: &str = ".BTF.base";
 pub struct ElfBtf {
     /// `.BTF`, split over the distilled base when the file has `.BTF.base`, else over the caller's base.
     pub btf: Btf,
-    /// Raw bytes of `.BTF.ext`, if present (parsed by a later layer).
+    /// Raw bytes of `.BTF.ext`, if present ([`ElfBtf::parse_ext`] parses them).
     pub ext: Option<Vec<u8>>,
+}
+
+impl ElfBtf {
+    /// Parses the file's `.BTF.ext` ([`BtfExt::parse`]); `None` when it has none. What libbpf's
+    /// `btf__parse_elf` does when asked for the `btf_ext`: its failure fails the whole parse.
+    pub fn parse_ext(&self) -> Result<Option<BtfExt>> {
+        // The parser's messages name `.BTF.ext` themselves.
+        self.ext.as_deref().map(BtfExt::parse).transpose()
+    }
+}
+
+/// Parses the `.BTF.ext` of an ELF image (a BPF object), without its `.BTF`; `None` when the file
+/// has no `.BTF.ext`.
+pub fn parse_elf_ext(data: &[u8]) -> Result<Option<BtfExt>> {
+    elf_sections(data)?.ext.map(BtfExt::parse).transpose()
 }
 
 /// The BTF-related sections of an ELF file, borrowed from its bytes.

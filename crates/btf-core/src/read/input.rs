@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::ext::BtfExt;
 use crate::mem::backing::Backing;
 use crate::model::btf::Btf;
 use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
@@ -122,6 +123,26 @@ impl Btf {
             parse_input(Input::Backed(backing), base)
         } else {
             Self::parse_elf_bytes(backing.bytes(), base).map(|e| e.btf)
+        };
+        parsed.map_err(|e| e.context(path.display()))
+    }
+
+    /// [`Btf::parse_file`] that also reads an ELF file's `.BTF.ext`, as `btf__parse` does when
+    /// given a `btf_ext` to fill: `None` for raw BTF and for an ELF file without `.BTF.ext`; a
+    /// malformed `.BTF.ext` fails the whole parse.
+    pub fn parse_file_with_ext(
+        path: impl AsRef<Path>,
+        base: Option<Arc<Btf>>,
+    ) -> Result<(Btf, Option<BtfExt>)> {
+        let path = path.as_ref();
+        let backing = load(path)?;
+        check_magic_room(path, backing.bytes())?;
+        let parsed = if is_btf_magic(backing.bytes()) {
+            parse_input(Input::Backed(backing), base).map(|btf| (btf, None))
+        } else {
+            Self::parse_elf_bytes(backing.bytes(), base)
+                .and_then(|elf| Ok((elf.parse_ext()?, elf.btf)))
+                .map(|(ext, btf)| (btf, ext))
         };
         parsed.map_err(|e| e.context(path.display()))
     }
