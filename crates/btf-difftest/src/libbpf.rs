@@ -47,8 +47,10 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use libbpf_sys as sys;
 
 mod distill;
+mod ext;
 mod relocate;
 mod write;
+pub use ext::LibbpfBtfExt;
 pub use write::{LibbpfBtfMut, WouldBeUb};
 
 /// Size of the common `struct btf_type` header (`name_off`, `info`, `size`/`type`).

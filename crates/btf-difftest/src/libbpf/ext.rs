@@ -1,0 +1,71 @@
+//! libbpf 1.7.0's `struct btf_ext` (`btf_ext__new`, `btf_ext__raw_data`, `btf_ext__endianness`,
+//! `btf_ext__set_endianness`, `btf_ext__free`), the oracle of the `.BTF.ext` differential tests.
+//!
+//! A [`LibbpfBtfExt`] owns one `struct btf_ext *` and frees it on drop. `btf_ext__raw_data`
+//! fills a cache inside the object, so it takes `&mut self`; the wrapper is neither `Send` nor
+//! `Sync` (each test thread makes its own).
+
+use std::ptr::NonNull;
+
+use libbpf_sys as sys;
+
+use super::{errno, set_errno};
+
+/// A `struct btf_ext` made by real libbpf 1.7.0.
+pub struct LibbpfBtfExt {
+    ptr: NonNull<sys::btf_ext>,
+}
+
+impl LibbpfBtfExt {
+    /// `btf_ext__new(data, len)`: the object, or the positive errno libbpf set (`EINVAL`,
+    /// `ENOTSUP`, …). Inputs longer than 4 GiB are refused with `E2BIG` without calling libbpf.
+    pub fn new(data: &[u8]) -> Result<Self, i32> {
+        let size = u32::try_from(data.len()).map_err(|_| libc::E2BIG)?;
+        set_errno(0);
+        // SAFETY: `data` is valid for `size` reads (a non-null pointer even when empty); libbpf
+        // copies it and keeps no pointer into it.
+        let p = unsafe { sys::btf_ext__new(data.as_ptr(), size) };
+        NonNull::new(p)
+            .map(|ptr| LibbpfBtfExt { ptr })
+            .ok_or_else(errno)
+    }
+
+    /// `btf_ext__raw_data`: the bytes in the object's current byte order (a copy).
+    pub fn raw_data(&mut self) -> Vec<u8> {
+        let mut size: u32 = 0;
+        // SAFETY: a live object; `size` is valid for writes. libbpf returns its own buffer of
+        // `size` bytes (or NULL on allocation failure), valid until the next call that changes
+        // the byte order or frees the object; it is copied before either can happen.
+        unsafe {
+            let p = sys::btf_ext__raw_data(self.ptr.as_ptr(), &mut size);
+            if p.is_null() {
+                return Vec::new();
+            }
+            std::slice::from_raw_parts(p.cast::<u8>(), size as usize).to_vec()
+        }
+    }
+
+    /// `btf_ext__endianness`: `true` for big-endian.
+    pub fn is_big_endian(&self) -> bool {
+        // SAFETY: a live object, only read.
+        unsafe { sys::btf_ext__endianness(self.ptr.as_ptr()) == sys::BTF_BIG_ENDIAN }
+    }
+
+    /// `btf_ext__set_endianness`: libbpf's return value (0, or `-EINVAL` for an unknown value).
+    pub fn set_endianness(&mut self, big: bool) -> i32 {
+        let e = if big {
+            sys::BTF_BIG_ENDIAN
+        } else {
+            sys::BTF_LITTLE_ENDIAN
+        };
+        // SAFETY: a live object, owned by `self`.
+        unsafe { sys::btf_ext__set_endianness(self.ptr.as_ptr(), e) }
+    }
+}
+
+impl Drop for LibbpfBtfExt {
+    fn drop(&mut self) {
+        // SAFETY: the object came from `btf_ext__new` and is freed once, here.
+        unsafe { sys::btf_ext__free(self.ptr.as_ptr()) }
+    }
+}
