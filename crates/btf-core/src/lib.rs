@@ -25,6 +25,7 @@ pub mod ext;
 #[allow(unsafe_code)]
 mod mem;
 mod model;
+pub mod object;
 mod read;
 mod relocate;
 mod write;
