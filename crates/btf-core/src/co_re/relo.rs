@@ -618,6 +618,9 @@ pub struct ProgSite {
     pub name: String,
     /// Instruction index within the program.
     pub insn_idx: usize,
+    /// Whether the program is loaded; libbpf skips relocations of others silently (a `SEC("?…")`
+    /// program, or one the user turned off).
+    pub autoload: bool,
     /// The instruction's 8 bytes in the object's byte order, followed by the next instruction's
     /// when there is one (an `LD_IMM64` needs both).
     pub insn: Vec<u8>,
@@ -722,6 +725,17 @@ pub fn relocate_object<'a>(
                 });
                 continue;
             };
+            if !prog.autoload {
+                report.outcomes.push(ReloOutcome {
+                    section: sec.name.clone(),
+                    relo_idx: i,
+                    prog_name: Some(prog.name.clone()),
+                    insn_idx: Some(prog.insn_idx),
+                    resolution: None,
+                    patch: None,
+                });
+                continue;
+            }
             let res = resolve_relo(&prog.name, i, local, &site.relo, &mut cache, targets, opts);
             report.log.extend(res.log.iter().cloned());
             let mut outcome = ReloOutcome {
