@@ -35,6 +35,7 @@ LIBBPF_API long libbpf_get_error(const void *ptr);
 LIBBPF_API int libbpf_set_strict_mode(enum libbpf_strict_mode mode);
 LIBBPF_API struct btf *libbpf_find_kernel_btf(void);
 LIBBPF_API const void *btf__get_raw_data(const struct btf *btf, __u32 *size);
+LIBBPF_API const void *btf_ext__get_raw_data(const struct btf_ext *btf_ext, __u32 *size);
 
 _Static_assert(LIBBPF_WARN == 0 && LIBBPF_INFO == 1 && LIBBPF_DEBUG == 2, "libbpf_print_level");
 _Static_assert(LIBBPF_STRICT_ALL == 0xffffffff && LIBBPF_STRICT_NONE == 0 &&
@@ -62,6 +63,11 @@ LIBBPF_API struct btf *btf__load_module_btf(const char *module_name, struct btf 
 LIBBPF_API struct btf *btf__load_from_kernel_by_id(__u32 id);
 LIBBPF_API struct btf *btf__load_from_kernel_by_id_split(__u32 id, struct btf *base_btf);
 LIBBPF_API int btf__load_into_kernel(struct btf *btf);
+LIBBPF_API struct btf_ext *btf_ext__new(const __u8 *data, __u32 size);
+LIBBPF_API void btf_ext__free(struct btf_ext *btf_ext);
+LIBBPF_API const void *btf_ext__raw_data(const struct btf_ext *btf_ext, __u32 *size);
+LIBBPF_API enum btf_endianness btf_ext__endianness(const struct btf_ext *btf_ext);
+LIBBPF_API int btf_ext__set_endianness(struct btf_ext *btf_ext, enum btf_endianness endian);
 
 /* ---- btf.h: queries ------------------------------------------------------------------------- */
 

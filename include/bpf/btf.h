@@ -54,7 +54,8 @@ struct btf;
 struct btf_dump;
 
 /**
- * Opaque `.BTF.ext` handle; btf-capi does not read `.BTF.ext` yet, so it never makes one.
+ * The opaque `struct btf_ext` of libbpf's API: one parsed `.BTF.ext` (btf-core's `BtfExt`), whose raw
+ * bytes in the foreign byte order are made on first request and kept, as libbpf keeps them.
  */
 struct btf_ext;
 
@@ -72,7 +73,8 @@ struct btf_parse_opts {
      */
     struct btf *base_btf;
     /**
-     * If not NULL, set to NULL: `.BTF.ext` is not read yet.
+     * If not NULL, `*btf_ext` gets the ELF file's `.BTF.ext` (as `btf__parse` and
+     * `btf__parse_elf` fill it) when `btf_sec` is NULL or `.BTF`, else NULL.
      */
     struct btf_ext **btf_ext;
     /**
@@ -224,8 +226,10 @@ LIBBPF_API struct btf *btf__new_empty(void);
 LIBBPF_API struct btf *btf__new_empty_split(struct btf *base_btf);
 
 /**
- * Parses raw BTF, or the `.BTF` of an ELF file. `*btf_ext` (if given) is set to NULL:
- * `.BTF.ext` is not read yet.
+ * Parses raw BTF, or the `.BTF` of an ELF file. If `btf_ext` is not NULL, `*btf_ext` gets the
+ * file's `.BTF.ext` (free it with `btf_ext__free`), or NULL for raw BTF, an ELF file without one
+ * and (as with libbpf 1.7.0, which still returns the BTF) a malformed one, whose error is then
+ * printed and left in errno.
  *
  * # Safety
  * `path` is a C string; `btf_ext` is NULL or writable.
@@ -241,7 +245,10 @@ LIBBPF_API struct btf *btf__parse(const char *path, struct btf_ext **btf_ext);
 LIBBPF_API struct btf *btf__parse_split(const char *path, struct btf *base_btf);
 
 /**
- * Parses the `.BTF` section of an ELF file (over its `.BTF.base` when present).
+ * Parses the `.BTF` section of an ELF file (over its `.BTF.base` when present). If `btf_ext` is
+ * not NULL, `*btf_ext` gets the file's `.BTF.ext` (free it with `btf_ext__free`), or NULL when
+ * it has none and (as with libbpf 1.7.0, which still returns the BTF) when it is malformed,
+ * whose error is then printed and left in errno.
  *
  * # Safety
  * `path` is a C string; `btf_ext` is NULL or writable.
@@ -381,6 +388,51 @@ int btf_dump__dump_type_data(struct btf_dump *d,
                              const void *data,
                              size_t data_sz,
                              const struct btf_dump_type_data_opts *opts);
+
+/**
+ * Parses `.BTF.ext` bytes (the ELF section of a BPF object) in either byte order, with libbpf
+ * 1.7.0's checks. Returns NULL with errno set on error: EINVAL for a malformed header or info
+ * sub-section, ENOTSUP for an unknown version or flags.
+ *
+ * # Safety
+ * `data` points to `size` readable bytes (it may be NULL only when `size` is 0).
+ */
+LIBBPF_API struct btf_ext *btf_ext__new(const __u8 *data, __u32 size);
+
+/**
+ * Frees a `.BTF.ext` object; NULL (and an error pointer) is ignored.
+ *
+ * # Safety
+ * `btf_ext` is NULL or a handle from this library that is not used afterwards.
+ */
+LIBBPF_API void btf_ext__free(struct btf_ext *btf_ext);
+
+/**
+ * The whole `.BTF.ext` in the object's byte order (the input's, unless changed with
+ * `btf_ext__set_endianness`); `*size` gets its length. Valid until the byte order is set back to
+ * this machine's or the object is freed. NULL with errno EINVAL for a NULL object.
+ *
+ * # Safety
+ * `btf_ext` is NULL or a live handle; `size` is NULL or writable.
+ */
+LIBBPF_API const void *btf_ext__raw_data(const struct btf_ext *btf_ext, __u32 *size);
+
+/**
+ * Byte order `btf_ext__raw_data` writes: the input's until changed. For a NULL object, this
+ * machine's order, with errno EINVAL.
+ *
+ * # Safety
+ * `btf_ext` is NULL or a live handle.
+ */
+LIBBPF_API enum btf_endianness btf_ext__endianness(const struct btf_ext *btf_ext);
+
+/**
+ * Sets the byte order `btf_ext__raw_data` writes: 0 little, 1 big, else -EINVAL.
+ *
+ * # Safety
+ * `btf_ext` is NULL or a live handle.
+ */
+LIBBPF_API int btf_ext__set_endianness(struct btf_ext *btf_ext, enum btf_endianness endian);
 
 /**
  * Loads the object into the kernel (`BPF_BTF_LOAD`) and keeps the fd. -EEXIST if already loaded.

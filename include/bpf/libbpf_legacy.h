@@ -33,9 +33,23 @@ enum libbpf_strict_mode {
  */
 struct btf;
 
+/**
+ * The opaque `struct btf_ext` of libbpf's API: one parsed `.BTF.ext` (btf-core's `BtfExt`), whose raw
+ * bytes in the foreign byte order are made on first request and kept, as libbpf keeps them.
+ */
+struct btf_ext;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Legacy name of `btf_ext__raw_data`.
+ *
+ * # Safety
+ * As for `btf_ext__raw_data`.
+ */
+LIBBPF_API const void *btf_ext__get_raw_data(const struct btf_ext *btf_ext, __u32 *size);
 
 /**
  * Legacy name of `btf__load_vmlinux_btf`.

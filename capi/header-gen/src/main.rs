@@ -62,6 +62,7 @@ const HEADERS: [Header; 3] = [
             "libbpf_get_error",
             "libbpf_find_kernel_btf",
             "btf__get_raw_data",
+            "btf_ext__get_raw_data",
         ]),
         preamble: LEGACY_PREAMBLE,
         trailer: "",

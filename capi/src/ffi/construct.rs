@@ -6,15 +6,10 @@ use std::sync::Arc;
 use btf_core::Btf;
 
 use super::types::__u32;
-use super::{EINVAL, c_path, guard, handle_ref, handle_result, null_errno};
+use super::{EINVAL, c_path, ext, guard, handle_ref, handle_result, null_errno};
 use crate::handle::btf;
 
-/// Opaque `.BTF.ext` handle; btf-capi does not read `.BTF.ext` yet, so it never makes one.
-#[allow(non_camel_case_types)]
-#[derive(Debug)]
-pub struct btf_ext {
-    _private: [u8; 0],
-}
+pub use super::ext::btf_ext;
 
 /// The shared core of `base`, or `None` for a null base.
 ///
@@ -115,19 +110,76 @@ fn wrap(core: Btf, base_btf: *const btf) -> Box<btf> {
     }
 }
 
-/// Parses raw BTF, or the `.BTF` of an ELF file. `*btf_ext` (if given) is set to NULL:
-/// `.BTF.ext` is not read yet.
+/// Parses raw BTF, or the `.BTF` of an ELF file. If `btf_ext` is not NULL, `*btf_ext` gets the
+/// file's `.BTF.ext` (free it with `btf_ext__free`), or NULL for raw BTF, an ELF file without one
+/// and (as with libbpf 1.7.0, which still returns the BTF) a malformed one, whose error is then
+/// printed and left in errno.
 ///
 /// # Safety
 /// `path` is a C string; `btf_ext` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn btf__parse(path: *const c_char, btf_ext: *mut *mut btf_ext) -> *mut btf {
-    if !btf_ext.is_null() {
-        // SAFETY: caller contract: writable.
-        unsafe { *btf_ext = std::ptr::null_mut() };
-    }
     // SAFETY: caller contract.
-    unsafe { btf__parse_split(path, std::ptr::null_mut()) }
+    unsafe { parse_with_ext(path, std::ptr::null_mut(), btf_ext, false) }
+}
+
+/// `btf__parse_split` (`elf_only`: `btf__parse_elf_split`) that also fills `*ext_out`, when it is
+/// not NULL, with the file's `.BTF.ext` or NULL, as libbpf 1.7.0's `btf_parse_elf` does: the BTF
+/// is parsed first, then the `.BTF.ext`. A malformed `.BTF.ext` does not fail the call there
+/// (`btf_ext__new` returns NULL, which `btf_parse_elf` does not take for an error): its message is
+/// printed, `*ext_out` stays NULL, the BTF is returned and `errno` keeps the `.BTF.ext` error.
+///
+/// # Safety
+/// `path` is a C string; `base_btf` is NULL or a live handle that outlives the result; `ext_out`
+/// is NULL or writable.
+unsafe fn parse_with_ext(
+    path: *const c_char,
+    base_btf: *mut btf,
+    ext_out: *mut *mut btf_ext,
+    elf_only: bool,
+) -> *mut btf {
+    if ext_out.is_null() {
+        // SAFETY: caller contract.
+        return unsafe {
+            if elf_only {
+                btf__parse_elf_split(path, base_btf)
+            } else {
+                btf__parse_split(path, base_btf)
+            }
+        };
+    }
+    // SAFETY: caller contract: writable.
+    unsafe { *ext_out = std::ptr::null_mut() };
+    // SAFETY: caller contract.
+    let Some(p) = (unsafe { c_path(path) }) else {
+        return null_errno(EINVAL);
+    };
+    // SAFETY: caller contract.
+    let base = unsafe { base_core(base_btf) };
+    guard(std::ptr::null_mut(), || {
+        let parsed = if elf_only {
+            Btf::parse_elf_file(&p, base).map(|elf| {
+                let ext = elf.parse_ext().transpose();
+                (elf.btf, ext)
+            })
+        } else {
+            Btf::parse_file_with_ext(&p, base)
+        };
+        let (core, found) = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) => return handle_result(Err(e)),
+        };
+        let handle = Box::into_raw(wrap(core, base_btf));
+        match found {
+            Some(Ok(found)) => {
+                // SAFETY: caller contract: writable.
+                unsafe { *ext_out = ext::into_handle(found) };
+            }
+            Some(Err(e)) => ext::report(&e.context(p.display())),
+            None => {}
+        }
+        handle
+    })
 }
 
 /// Parses raw or ELF split BTF over `base_btf`.
@@ -147,7 +199,10 @@ pub unsafe extern "C" fn btf__parse_split(path: *const c_char, base_btf: *mut bt
     })
 }
 
-/// Parses the `.BTF` section of an ELF file (over its `.BTF.base` when present).
+/// Parses the `.BTF` section of an ELF file (over its `.BTF.base` when present). If `btf_ext` is
+/// not NULL, `*btf_ext` gets the file's `.BTF.ext` (free it with `btf_ext__free`), or NULL when
+/// it has none and (as with libbpf 1.7.0, which still returns the BTF) when it is malformed,
+/// whose error is then printed and left in errno.
 ///
 /// # Safety
 /// `path` is a C string; `btf_ext` is NULL or writable.
@@ -156,12 +211,8 @@ pub unsafe extern "C" fn btf__parse_elf(
     path: *const c_char,
     btf_ext: *mut *mut btf_ext,
 ) -> *mut btf {
-    if !btf_ext.is_null() {
-        // SAFETY: caller contract: writable.
-        unsafe { *btf_ext = std::ptr::null_mut() };
-    }
     // SAFETY: caller contract.
-    unsafe { btf__parse_elf_split(path, std::ptr::null_mut()) }
+    unsafe { parse_with_ext(path, std::ptr::null_mut(), btf_ext, true) }
 }
 
 /// Parses the `.BTF` section of an ELF file as split BTF over `base_btf`.
@@ -218,7 +269,8 @@ pub struct btf_parse_opts {
     pub sz: usize,
     /// The base to parse split BTF over, or NULL; must outlive the result.
     pub base_btf: *mut btf,
-    /// If not NULL, set to NULL: `.BTF.ext` is not read yet.
+    /// If not NULL, `*btf_ext` gets the ELF file's `.BTF.ext` (as `btf__parse` and
+    /// `btf__parse_elf` fill it) when `btf_sec` is NULL or `.BTF`, else NULL.
     pub btf_ext: *mut *mut btf_ext,
     /// NULL: raw BTF, or the `.BTF` of an ELF file (over its `.BTF.base` when present), as
     /// `btf__parse_split`. Else the ELF section of that name: `.BTF` as `btf__parse_elf_split`,
@@ -267,18 +319,18 @@ pub unsafe extern "C" fn btf__parse_opts(
     } else {
         std::ptr::null()
     };
-    if !ext_out.is_null() {
-        // SAFETY: caller contract: writable.
-        unsafe { *ext_out = std::ptr::null_mut() };
-    }
     // SAFETY: caller contract.
     let Some(sec) = (unsafe { super::c_bytes(sec) }) else {
         // SAFETY: caller contract.
-        return unsafe { btf__parse_split(path, base_btf) };
+        return unsafe { parse_with_ext(path, base_btf, ext_out, false) };
     };
     if sec == btf_core::elf::BTF_SECTION.as_bytes() {
         // SAFETY: caller contract.
-        return unsafe { btf__parse_elf_split(path, base_btf) };
+        return unsafe { parse_with_ext(path, base_btf, ext_out, true) };
+    }
+    if !ext_out.is_null() {
+        // SAFETY: caller contract: writable.
+        unsafe { *ext_out = std::ptr::null_mut() };
     }
     let Ok(sec) = std::str::from_utf8(sec) else {
         return null_errno(EINVAL);

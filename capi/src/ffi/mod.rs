@@ -15,6 +15,7 @@ use crate::handle::btf;
 pub mod construct;
 pub mod distill;
 pub mod dump;
+pub mod ext;
 pub mod kernel;
 mod opts;
 pub mod print;

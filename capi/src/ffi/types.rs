@@ -11,6 +11,8 @@
 
 use std::ffi::c_uint;
 
+/// `__u8` of `<linux/types.h>`.
+pub type __u8 = u8;
 /// `__u32` of `<linux/types.h>`.
 pub type __u32 = u32;
 /// `__s32` of `<linux/types.h>`.

@@ -26,8 +26,9 @@ pub struct ElfBtf {
 }
 
 impl ElfBtf {
-    /// Parses the file's `.BTF.ext` ([`BtfExt::parse`]); `None` when it has none. What libbpf's
-    /// `btf__parse_elf` does when asked for the `btf_ext`: its failure fails the whole parse.
+    /// Parses the file's `.BTF.ext` ([`BtfExt::parse`]); `None` when it has none. (libbpf 1.7.0's
+    /// `btf__parse_elf`, asked for the `btf_ext`, does the same after parsing `.BTF`; when this
+    /// fails it still returns the BTF, with no `btf_ext`.)
     pub fn parse_ext(&self) -> Result<Option<BtfExt>> {
         // The parser's messages name `.BTF.ext` themselves.
         self.ext.as_deref().map(BtfExt::parse).transpose()

@@ -128,21 +128,24 @@ impl Btf {
     }
 
     /// [`Btf::parse_file`] that also reads an ELF file's `.BTF.ext`, as `btf__parse` does when
-    /// given a `btf_ext` to fill: `None` for raw BTF and for an ELF file without `.BTF.ext`; a
-    /// malformed `.BTF.ext` fails the whole parse.
+    /// given a `btf_ext` to fill: `None` for raw BTF and for an ELF file without `.BTF.ext`, else
+    /// the outcome of [`BtfExt::parse`]. A malformed `.BTF.ext` does not fail the BTF: libbpf
+    /// 1.7.0 then returns the BTF and no `btf_ext` (with `errno` set by `btf_ext__new`).
+    #[allow(clippy::type_complexity)]
     pub fn parse_file_with_ext(
         path: impl AsRef<Path>,
         base: Option<Arc<Btf>>,
-    ) -> Result<(Btf, Option<BtfExt>)> {
+    ) -> Result<(Btf, Option<Result<BtfExt>>)> {
         let path = path.as_ref();
         let backing = load(path)?;
         check_magic_room(path, backing.bytes())?;
         let parsed = if is_btf_magic(backing.bytes()) {
             parse_input(Input::Backed(backing), base).map(|btf| (btf, None))
         } else {
-            Self::parse_elf_bytes(backing.bytes(), base)
-                .and_then(|elf| Ok((elf.parse_ext()?, elf.btf)))
-                .map(|(ext, btf)| (btf, ext))
+            Self::parse_elf_bytes(backing.bytes(), base).map(|elf| {
+                let ext = elf.parse_ext().transpose();
+                (elf.btf, ext)
+            })
         };
         parsed.map_err(|e| e.context(path.display()))
     }
