@@ -107,8 +107,21 @@ fn level_num(l: LogLevel) -> u32 {
     }
 }
 
+/// Log fragments whose presence shows a code path was exercised (counted in the summary).
+const FEATURES: [&str; 8] = [
+    "mem_sz",
+    "accesses field incorrectly",
+    "non-matching candidate",
+    "no matching targets found",
+    "(LDIMM64)",
+    "(LDX/ST/STX)",
+    " @ offset ",
+    "enum64",
+];
+
 #[derive(Default)]
 struct Tally {
+    features: [usize; 8],
     runs: usize,
     relos: usize,
     lines: usize,
@@ -159,6 +172,13 @@ fn compare(obj: &bpfobj::BpfObject, target: &Path, tally: &mut Tally) -> Result<
         return Err(msg);
     }
     tally.lines += our_lines.len();
+    for (_, t) in &our_lines {
+        for (i, pat) in FEATURES.iter().enumerate() {
+            if t.contains(pat) {
+                tally.features[i] += 1;
+            }
+        }
+    }
 
     // libbpf fails the prepare exactly when we report an error (a CO-RE failure is the first
     // thing that can fail after the probes; later map creation failures would show as EPERM).
@@ -258,6 +278,9 @@ fn core_relocations_match_libbpf() {
         "core differential: {} object x target runs, {} relocations, {} log lines, {} patched insns compared ({} poisoned, {} runs failing in both)",
         tally.runs, tally.relos, tally.lines, tally.insns, tally.poisoned, tally.failed_runs
     );
+    for (pat, n) in FEATURES.iter().zip(tally.features) {
+        eprintln!("  {n:5} lines with {pat:?}");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(tally.relos > 0, "no relocation was compared");
 }

@@ -281,10 +281,11 @@ fn calc_enumval(relo: &CoreRelo, spec: Option<&Spec<'_>>) -> Result<u64, i32> {
             let acc = spec.accessors.first().ok_or(EINVAL)?;
             let t = spec.btf.type_by_id(acc.type_id).ok_or(EINVAL)?;
             if t.is(Kind::Enum) {
-                // libbpf assigns the __u32 `val` to a __u64: zero-extended even for signed enums.
+                // `struct btf_enum`'s value is an `__s32`: libbpf's assignment to the `__u64`
+                // sign-extends it, whatever the enum's signedness flag says.
                 t.enum_values()
                     .nth(acc.idx as usize)
-                    .map(|e| u64::from(e.val))
+                    .map(|e| e.val as i32 as i64 as u64)
                     .ok_or(EINVAL)
             } else {
                 t.enum64_values()
