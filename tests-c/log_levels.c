@@ -60,6 +60,83 @@ static void report_int(const char *what, const char *input, int ret)
 
 static char tmp_dir[4096];
 
+/* A .BTF.ext in native order: 32-byte header, one func_info record, one line_info record. */
+static size_t make_ext(uint32_t *w)
+{
+	static const uint32_t words[] = {
+		0x0001eb9f, 32, 0, 20, 20, 28, 48, 0, /* header (magic, version 1, flags 0 first) */
+		8, 1, 1, 0, 1,                        /* func_info: rec size, block, record */
+		16, 1, 1, 0, 1, 1, 1 << 10,           /* line_info */
+	};
+
+	memcpy(w, words, sizeof(words));
+	if (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+		w[0] = 0xeb9f0100;
+	return sizeof(words);
+}
+
+static void report_ext(const char *input, struct btf_ext *ext)
+{
+	int err = ext ? 0 : errno;
+
+	printf("%-22s %-18s -> %s errno=%d levels=[%s]\n", "btf_ext__new", input,
+	       ext ? "object" : "NULL", err, levels);
+	btf_ext__free(ext);
+}
+
+/* btf_ext__new on a good .BTF.ext, the same byte-swapped, and one malformation at a time. */
+static void ext_cases(void)
+{
+	static const struct {
+		const char *name;
+		int word;     /* -1: none */
+		uint32_t value;
+		size_t len;   /* 0: whole */
+	} cases[] = {
+		{ "good", -1, 0, 0 },
+		{ "too-short", -1, 0, 7 },
+		{ "bad-magic", 0, 0x00010000, 0 },
+		{ "version-2", 0, 0x0002eb9f, 0 },
+		{ "flags-1", 0, 0x0101eb9f, 0 },
+		{ "hdr_len-eq-size", 1, 80, 0 },
+		{ "hdr_len-gt-size", 1, 81, 0 },
+		{ "hdr_len-20", 1, 20, 0 },
+		{ "func-unaligned", 2, 2, 0 },
+		{ "func-past-end", 3, 200, 0 },
+		{ "func-no-rec-size", 3, 2, 0 },
+		{ "func-rec-size-4", 8, 4, 0 },
+		{ "func-no-records", 3, 4, 0 },
+		{ "func-short-block", 3, 8, 0 },
+		{ "func-num_info-0", 10, 0, 0 },
+		{ "func-num_info-big", 10, 9, 0 },
+		{ "line-rec-size-8", 13, 8, 0 },
+		{ "truncated", -1, 0, 60 },
+	};
+	uint32_t w[32], swapped[32];
+	size_t len, i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = make_ext(w);
+		if (cases[i].word >= 0)
+			w[cases[i].word] = cases[i].value;
+		if (cases[i].word == 0 && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+			w[0] = __builtin_bswap32(cases[i].value);
+		start();
+		report_ext(cases[i].name, btf_ext__new((const __u8 *)w, cases[i].len ?: len));
+	}
+	len = make_ext(w);
+	for (i = 0; i < len / 4; i++)
+		swapped[i] = __builtin_bswap32(w[i]);
+	/* the header's first word: a u16 magic and two bytes, not a u32 */
+	memcpy(swapped, (uint8_t[]){ ((uint8_t *)&w[0])[1], ((uint8_t *)&w[0])[0], 1, 0 }, 4);
+	start();
+	report_ext("good-swapped", btf_ext__new((const __u8 *)swapped, len));
+	swapped[8] = __builtin_bswap32(12); /* longer records: refused in the other byte order */
+	start();
+	report_ext("swapped-rec-size-12", btf_ext__new((const __u8 *)swapped, len));
+}
+
+
 /* Writes `len` bytes to TMP_DIR/name and returns the path (static buffer per call site). */
 static const char *put_file(const char *name, const void *data, size_t len)
 {
@@ -268,6 +345,8 @@ int main(int argc, char **argv)
 			report_ptr("btf__parse_split", names[i], btf__parse_split(files[i], base));
 		}
 	}
+
+	ext_cases();
 
 	/* Calls on a valid object that fail quietly in libbpf. */
 	start();
