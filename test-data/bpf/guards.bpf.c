@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause OR Apache-2.0
 // Test object for `btf core`: relocations that fail on older kernels, some guarded by an existence
 // check (the failing instruction is dead code there) and one deliberately not guarded.
+// libbtf-test: loadable (the verifier accepts every program once its relocations resolve)
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

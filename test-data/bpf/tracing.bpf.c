@@ -3,6 +3,7 @@
 // through CO-RE relocations of every kind, with a flavoured type, subprograms (static and global),
 // global data (.data, .bss, .rodata) and a BTF-defined map. Compiled by the tests for
 // -target bpf and -target bpfeb against a vmlinux.h that libbtf writes from corpus BTF.
+// libbtf-test: loadable (the verifier accepts every program once its relocations resolve)
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

@@ -24,6 +24,7 @@ mod dump;
 pub mod ext;
 #[allow(unsafe_code)]
 mod mem;
+pub mod minimize;
 mod model;
 pub mod object;
 mod read;

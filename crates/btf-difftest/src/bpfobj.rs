@@ -33,6 +33,12 @@ pub struct BpfObject {
 }
 
 impl BpfObject {
+    /// Whether its programs are written to pass the kernel's verifier when their relocations
+    /// resolve (the source says `// libbtf-test: loadable`), so the running kernel can judge them.
+    pub fn loadable(&self) -> bool {
+        fs::read_to_string(&self.source).is_ok_and(|s| s.contains("// libbtf-test: loadable"))
+    }
+
     /// The object file's bytes.
     pub fn bytes(&self) -> Vec<u8> {
         fs::read(&self.path).unwrap_or_else(|e| panic!("{}: {e}", self.path.display()))

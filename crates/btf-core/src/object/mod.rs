@@ -1,21 +1,25 @@
 //! BPF object files (the ELF `.o` clang writes for `-target bpf`/`bpfeb`) as libbpf sees them
 //! before loading: the code sections, the functions in them — programs and subprograms, named by
-//! their symbols as libbpf names them — the object's `.BTF` and its raw `.BTF.ext`.
+//! their symbols as libbpf names them — the object's `.BTF` and its `.BTF.ext`.
 //!
 //! [`insn`] decodes instructions in either byte order; [`reach`] finds which instructions of a
-//! function can run once CO-RE values are known (is a failed relocation guarded?).
+//! function can run once CO-RE values are known; [`BpfObject::relocate_core`] applies the CO-RE
+//! relocations against a target kernel as libbpf would and judges each ([`Verdict`]).
 
 pub mod insn;
 pub mod reach;
+mod verdict;
 
 use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::{FileKind, elf};
 
+use crate::ext::BtfExt;
 use crate::model::btf::{Btf, Endianness};
 use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
-use crate::read::elf::BTF_SECTION;
+use crate::read::elf::{BTF_EXT_SECTION, BTF_SECTION};
 
 pub use insn::{INSN_SIZE, Insn};
+pub use verdict::Verdict;
 
 /// An executable ELF section: instructions of one or more functions.
 #[derive(Clone, Debug)]
@@ -55,8 +59,8 @@ impl Function {
 pub struct BpfObject {
     /// The object's `.BTF` (pointer size set from the ELF class).
     pub btf: Btf,
-    /// The raw bytes of `.BTF.ext`, if present.
-    pub ext: Option<Vec<u8>>,
+    /// The object's `.BTF.ext`, if present.
+    pub ext: Option<BtfExt>,
     /// Byte order of the ELF file and of its instructions.
     pub endianness: Endianness,
     /// Executable sections, in ELF order.
@@ -215,9 +219,15 @@ fn read<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Result<Bpf
     let btf = Btf::from_bytes(btf_bytes).map_err(|e| e.context(BTF_SECTION))?;
     btf.set_pointer_size(pointer_size)
         .map_err(|e| e.context(BTF_SECTION))?;
+    // libbpf warns about a malformed `.BTF.ext` and loads on without it; a tool asking about CO-RE
+    // wants to know, so it is an error here.
+    let ext = ext
+        .map(BtfExt::parse)
+        .transpose()
+        .map_err(|e| e.context(BTF_EXT_SECTION))?;
     Ok(BpfObject {
         btf,
-        ext: ext.map(<[u8]>::to_vec),
+        ext,
         endianness,
         sections: code,
         functions,
