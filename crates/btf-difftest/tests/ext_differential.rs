@@ -349,3 +349,30 @@ fn corruptions_as_libbpf() {
     eprintln!("{cases} corruptions, {accepted} accepted by both");
     assert!(accepted > 0 && accepted < cases);
 }
+
+#[test]
+fn parse_elf_fills_btf_ext_as_libbpf() {
+    quiet();
+    let Some(objects) = bpfobj::objects_or_skip("parse_elf_fills_btf_ext_as_libbpf") else {
+        return;
+    };
+    for object in objects {
+        let theirs = LibbpfBtfExt::parse_elf(&object.path)
+            .unwrap_or_else(|e| panic!("{}: libbpf: errno {e}", object.name));
+        let elf = btf_core::Btf::parse_elf_file(&object.path, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", object.name));
+        let ours = elf
+            .parse_ext()
+            .unwrap_or_else(|e| panic!("{}: {e}", object.name));
+        let (Some(mut theirs), Some(ours)) = (theirs, ours) else {
+            panic!("{}: libbpf or btf-core found no .BTF.ext", object.name);
+        };
+        assert_eq!(ours.raw_data(), &theirs.raw_data()[..], "{}", object.name);
+        let (_, with_ext) = btf_core::Btf::parse_file_with_ext(&object.path, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", object.name));
+        let with_ext = with_ext
+            .expect("an ELF file with .BTF.ext")
+            .unwrap_or_else(|e| panic!("{}: {e}", object.name));
+        assert_eq!(with_ext.raw_data(), ours.raw_data(), "{}", object.name);
+    }
+}

@@ -5,11 +5,12 @@
 //! fills a cache inside the object, so it takes `&mut self`; the wrapper is neither `Send` nor
 //! `Sync` (each test thread makes its own).
 
-use std::ptr::NonNull;
+use std::path::Path;
+use std::ptr::{self, NonNull};
 
 use libbpf_sys as sys;
 
-use super::{errno, set_errno};
+use super::{errno, path_to_cstring, set_errno};
 
 /// A `struct btf_ext` made by real libbpf 1.7.0.
 pub struct LibbpfBtfExt {
@@ -28,6 +29,23 @@ impl LibbpfBtfExt {
         NonNull::new(p)
             .map(|ptr| LibbpfBtfExt { ptr })
             .ok_or_else(errno)
+    }
+
+    /// `btf__parse_elf(path, &btf_ext)`: the `btf_ext` libbpf filled in (`None`: NULL), or the
+    /// positive errno when the parse failed. The BTF itself is freed at once.
+    pub fn parse_elf(path: &Path) -> Result<Option<Self>, i32> {
+        let c_path = path_to_cstring(path)?;
+        let mut ext: *mut sys::btf_ext = ptr::null_mut();
+        set_errno(0);
+        // SAFETY: a valid C string and a writable out-pointer; libbpf sets `ext` to an object it
+        // allocated or to NULL. The returned BTF is ours and freed here.
+        let btf = unsafe { sys::btf__parse_elf(c_path.as_ptr(), &mut ext) };
+        if btf.is_null() {
+            return Err(errno());
+        }
+        // SAFETY: a live object returned above and used by nothing else.
+        unsafe { sys::btf__free(btf) };
+        Ok(NonNull::new(ext).map(|ptr| LibbpfBtfExt { ptr }))
     }
 
     /// `btf_ext__raw_data`: the bytes in the object's current byte order (a copy).
