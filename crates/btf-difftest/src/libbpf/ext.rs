@@ -81,6 +81,12 @@ impl LibbpfBtfExt {
     }
 }
 
+impl std::fmt::Debug for LibbpfBtfExt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LibbpfBtfExt").field("ptr", &self.ptr).finish()
+    }
+}
+
 impl Drop for LibbpfBtfExt {
     fn drop(&mut self) {
         // SAFETY: the object came from `btf_ext__new` and is freed once, here.
