@@ -35,7 +35,7 @@ pub use cands::{
 };
 pub use compat::{fields_are_compat, types_are_compat, types_match};
 pub use log::{LogLevel, LogLine, errstr};
-pub use patch::{Insn, PatchOutcome, Patched, patch_insn, patch_insn_bytes};
+pub use patch::{Insn, POISON_IMM, PatchOutcome, Patched, patch_insn, patch_insn_bytes};
 pub use relo::{
     CandidateOutcome, ProgSite, ReloOutcome, ReloRes, ReloSection, ReloSite, RelocateReport,
     Resolution, ResolveOptions, relocate_object, resolve_relo,
