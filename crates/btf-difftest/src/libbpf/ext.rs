@@ -83,7 +83,9 @@ impl LibbpfBtfExt {
 
 impl std::fmt::Debug for LibbpfBtfExt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LibbpfBtfExt").field("ptr", &self.ptr).finish()
+        f.debug_struct("LibbpfBtfExt")
+            .field("ptr", &self.ptr)
+            .finish()
     }
 }
 
