@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod dump;
+mod json;
+mod object;
 mod relocate;
 
 use std::process::ExitCode;
@@ -31,6 +33,14 @@ enum Command {
     /// Distill many modules over their old vmlinux and try to relocate each onto a new one;
     /// report how many relocate and group the failures by cause.
     CheckRelocate(relocate::CheckArgs),
+    /// List a BPF object's .BTF.ext per section: functions, source lines, CO-RE relocations.
+    Ext(object::ExtArgs),
+    /// Resolve a BPF object's CO-RE relocations against kernels, as libbpf would when loading:
+    /// which programs load where. Exit status 1 when a relocation fails unguarded.
+    Core(object::CoreArgs),
+    /// The smallest BTF that keeps BPF objects' CO-RE relocations resolving on a kernel
+    /// (`bpftool gen min_core_btf`).
+    Minimize(object::MinimizeArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +50,9 @@ fn main() -> ExitCode {
         Command::Relocate(args) => relocate::run_relocate(&args),
         Command::Distill(args) => relocate::run_distill(&args),
         Command::CheckRelocate(args) => relocate::run_check(&args),
+        Command::Ext(args) => object::run_ext(&args),
+        Command::Core(args) => return object::run_core(&args),
+        Command::Minimize(args) => object::run_minimize(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

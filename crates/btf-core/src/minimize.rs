@@ -20,12 +20,14 @@
 
 use std::collections::HashSet;
 
+use crate::co_re::{CandidateCache, ResolveOptions, Targets, resolve_relo};
 use crate::ext::record::CoreReloKind;
 use crate::model::btf::Btf;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{FieldKind, field_positions};
 use crate::model::raw::Kind;
 use crate::model::types::TypeRef;
+use crate::object::BpfObject;
 use crate::read::parse::kind_name;
 
 /// Collects what relocations need of one target BTF, then writes the minimized BTF.
@@ -189,10 +191,9 @@ impl<'a> Minimizer<'a> {
     pub fn finish(&self) -> Result<Btf> {
         // New ids follow the kept types' original order; references to dropped types become 0.
         let mut new_ids = vec![0u32; self.kept_types.len()];
-        let mut next = 1;
-        for (id, _) in self.kept_types.iter().enumerate().filter(|(_, k)| **k) {
-            new_ids[id] = next;
-            next += 1;
+        let kept = self.kept_types.iter().enumerate().filter(|(_, k)| **k);
+        for (new_id, (id, _)) in (1..).zip(kept) {
+            new_ids[id] = new_id;
         }
         let remap = |id: u32| new_ids.get(id as usize).copied().unwrap_or(0);
 
@@ -234,4 +235,51 @@ impl<'a> Minimizer<'a> {
         }
         Ok(out)
     }
+}
+
+/// The minimized BTF of `target` for `objects` (`bpftool gen min_core_btf TARGET OUT OBJ...`):
+/// every CO-RE relocation of every object is resolved against `target` alone, in `.BTF.ext`
+/// order with one candidate cache per object (as bpftool does, whatever program the relocation
+/// belongs to), and what each matched is kept. An object without `.BTF.ext`, or a relocation
+/// that fails to resolve (not merely finds no match), is an error.
+pub fn minimize(target: &Btf, objects: &[&BpfObject]) -> Result<Btf> {
+    let mut kept = Minimizer::new(target);
+    let targets = Targets::custom(target);
+    let options = ResolveOptions::default();
+    for (n, object) in objects.iter().enumerate() {
+        let ext = object
+            .ext
+            .as_ref()
+            .ok_or_else(|| Error::invalid(format!("object #{n}: section .BTF.ext not found")))?;
+        let mut cache = CandidateCache::default();
+        for section in ext.core_relo() {
+            let name = section
+                .name(&object.btf)
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            for (idx, relo) in section.records().enumerate() {
+                let r = resolve_relo(
+                    &name,
+                    idx,
+                    &object.btf,
+                    &relo,
+                    &mut cache,
+                    &targets,
+                    &options,
+                );
+                if let Some(e) = &r.error {
+                    return Err(Error::from(e.clone())
+                        .context(format!("object #{n}, section '{name}', relocation #{idx}")));
+                }
+                let Some(kind) = CoreReloKind::from_raw(relo.kind) else {
+                    continue;
+                };
+                if let Some(spec) = &r.target_spec {
+                    let raw: Vec<u32> = spec.raw_spec.iter().map(|&i| i as u32).collect();
+                    kept.record(kind, spec.root_type_id, &raw)?;
+                }
+            }
+        }
+    }
+    kept.finish()
 }

@@ -135,6 +135,7 @@ fn build_all() -> Result<Vec<BpfObject>, String> {
             let path = dir.join(format!("{stem}.{suffix}-{:016x}.o", h.finish()));
             if !path.exists() {
                 compile(source, &header_dir, include, target, &path)?;
+                remove_stale(&dir, &format!("{stem}.{suffix}-"), &path);
             }
             built.push(BpfObject {
                 name: format!("{stem}.{suffix}"),
@@ -182,6 +183,22 @@ fn compile(
         source.display()
     );
     fs::rename(&partial, out).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+/// Removes earlier builds of the same object (other hashes), so the cache does not grow with
+/// every edit of a test program.
+fn remove_stale(dir: &Path, prefix: &str, current: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".o") && path != current {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
 /// Writes through a process-unique temporary name and renames, so that test processes racing to

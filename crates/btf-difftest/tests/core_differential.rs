@@ -15,73 +15,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use btf_core::co_re::{
-    Insn, LogLevel, Patched, ProgSite, ReloSection, ReloSite, RelocateReport, ResolveOptions,
-    Targets, relocate_object,
+    Insn, LogLevel, Patched, RelocateReport, ResolveOptions, Targets, relocate_object,
 };
 use btf_core::{Btf, Endianness};
 use btf_difftest::{bpfobj, corpus, libbpf};
-use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
-
-/// The relocation sites of an object: its CO-RE records by section, each mapped to the function
-/// symbol that contains its instruction (libbpf's programs), as `bpf_object__open` does.
-fn sites(elf: &[u8], btf: &Btf) -> Vec<ReloSection> {
-    let file = object::File::parse(elf).expect("test object is ELF");
-    let ext = btf_core::elf::parse_elf_ext(elf)
-        .expect(".BTF.ext parses")
-        .expect("test object has .BTF.ext");
-    let mut out = Vec::new();
-    for sec in ext.core_relo() {
-        let name = sec
-            .name(btf)
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let elf_sec = file.section_by_name(&name);
-        let data = elf_sec.as_ref().and_then(|s| s.data().ok()).unwrap_or(&[]);
-        let funcs: Vec<(u64, u64, String)> = match &elf_sec {
-            Some(s) => file
-                .symbols()
-                .filter(|sym| {
-                    sym.kind() == SymbolKind::Text && sym.section_index() == Some(s.index())
-                })
-                .map(|sym| {
-                    (
-                        sym.address(),
-                        sym.size(),
-                        sym.name().unwrap_or("").to_string(),
-                    )
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        let relos = sec
-            .records()
-            .map(|relo| {
-                let off = u64::from(relo.insn_off);
-                let prog = funcs
-                    .iter()
-                    .find(|(start, size, _)| *start <= off && off < start + size)
-                    .map(|(start, _, pname)| {
-                        let at = relo.insn_off as usize;
-                        let end = (at + 16)
-                            .min(((start + funcs_size(&funcs, *start)) as usize).min(data.len()));
-                        ProgSite {
-                            name: pname.clone(),
-                            insn_idx: ((off - start) / 8) as usize,
-                            autoload: !name.starts_with('?'),
-                            insn: data.get(at..end.max(at)).unwrap_or(&[]).to_vec(),
-                        }
-                    });
-                ReloSite { relo, prog }
-            })
-            .collect();
-        out.push(ReloSection { name, relos });
-    }
-    out
-}
-
-fn funcs_size(funcs: &[(u64, u64, String)], start: u64) -> u64 {
-    funcs.iter().find(|f| f.0 == start).map_or(0, |f| f.1)
-}
 
 /// libbpf's lines that belong to CO-RE relocation (bpf_object__prepare prints others too).
 fn is_core_line(text: &str) -> bool {
@@ -138,7 +75,11 @@ fn compare(obj: &bpfobj::BpfObject, target: &Path, tally: &mut Tally) -> Result<
     let order = local.endianness();
     let vmlinux = Btf::parse_file(target, None).map_err(|e| e.to_string())?;
     let targets = Targets::custom(&vmlinux);
-    let sections = sites(&elf, &local);
+    // The sites as `btf_core::object` maps them (section, function, instruction), so this also
+    // holds our ELF reading to libbpf's.
+    let sections = btf_core::object::BpfObject::parse(&elf)
+        .expect("test object parses")
+        .relo_sections();
     let ours: RelocateReport<'_> =
         relocate_object(&local, &sections, &targets, &ResolveOptions::default());
 

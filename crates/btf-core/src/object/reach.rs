@@ -386,7 +386,7 @@ mod tests {
         // A helper call in between may overwrite the slot: then both ways are possible.
         let mut clobbered = insns.clone();
         clobbered[2] = i(insn::CALL, 0, 0, 0, 1);
-        assert_eq!(reachable(&clobbered)[5], true);
+        assert!(reachable(&clobbered)[5]);
     }
 
     #[test]

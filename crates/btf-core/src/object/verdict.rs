@@ -127,7 +127,9 @@ fn relo_sections(object: &BpfObject, ext: &BtfExt) -> Vec<ReloSection> {
                     let prog = code.and_then(|s| object.function_at(s, insn)).map(|f| {
                         let bytes = &object.sections[f.section].bytes;
                         let from = insn * INSN_SIZE;
-                        let to = (from + 2 * INSN_SIZE).min(bytes.len());
+                        // The instruction and the next (an `LD_IMM64` takes two), within the function.
+                        let end = (f.first_insn + f.insn_count) * INSN_SIZE;
+                        let to = (from + 2 * INSN_SIZE).min(end);
                         ProgSite {
                             name: f.name.clone(),
                             insn_idx: insn - f.first_insn,
