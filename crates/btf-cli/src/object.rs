@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use btf_core::co_re::{ReloOutcome, ResolveOptions, Targets, format_spec, parse_spec};
+use btf_core::co_re::{Patched, ReloOutcome, ResolveOptions, Targets, format_spec, parse_spec};
 use btf_core::ext::CoreReloKind;
 use btf_core::object::{BpfObject, Verdict};
 use btf_core::{Btf, Endianness};
@@ -275,6 +275,10 @@ fn rows(outcomes: &[ReloOutcome<'_>], verdicts: &[Verdict]) -> Vec<Row> {
             });
             let res = r.and_then(|r| r.res);
             let patch_error = o.patch.as_ref().and_then(|p| p.result.as_ref().err());
+            let patch_poisoned = o
+                .patch
+                .as_ref()
+                .is_some_and(|p| matches!(p.result, Ok(Patched::Poisoned { .. })));
             Row {
                 program: o.prog_name.clone().unwrap_or_default(),
                 section: o.section.clone(),
@@ -286,7 +290,9 @@ fn rows(outcomes: &[ReloOutcome<'_>], verdicts: &[Verdict]) -> Vec<Row> {
                     .map_or_else(String::new, spec_text),
                 target: r.and_then(|r| r.target_spec.as_ref()).map(spec_text),
                 orig: res.map(|res| res.orig_val),
-                value: res.filter(|res| !res.poison).map(|res| res.new_val),
+                value: res
+                    .filter(|res| !res.poison && !patch_poisoned)
+                    .map(|res| res.new_val),
                 verdict,
                 error: r
                     .and_then(|r| r.error.as_ref())

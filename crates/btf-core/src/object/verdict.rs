@@ -6,7 +6,8 @@
 //! other relocation of the function has written its value ([`reach`](super::reach)).
 
 use crate::co_re::{
-    ProgSite, ReloSection, ReloSite, RelocateReport, ResolveOptions, Targets, relocate_object,
+    Patched, ProgSite, ReloSection, ReloSite, RelocateReport, ResolveOptions, Targets,
+    relocate_object,
 };
 use crate::ext::BtfExt;
 
@@ -70,7 +71,15 @@ impl BpfObject {
                 (None, _) => Verdict::Skipped,
                 (Some(r), _) if r.error.is_some() => Verdict::Error,
                 (Some(_), Some(p)) if p.result.is_err() => Verdict::Error,
-                (Some(r), _) if r.res.is_some_and(|res| res.poison) => Verdict::Unguarded,
+                // Poisoned when resolution found no target, or when patching refused the value
+                // (a load whose size cannot be adjusted safely).
+                (Some(r), p)
+                    if r.res.is_some_and(|res| res.poison)
+                        || p.as_ref()
+                            .is_some_and(|p| matches!(p.result, Ok(Patched::Poisoned { .. }))) =>
+                {
+                    Verdict::Unguarded
+                }
                 (Some(_), _) => Verdict::Resolved,
             })
             .collect();
