@@ -169,11 +169,12 @@ fn parse_flat_object(line: &str) -> HashMap<String, Option<String>> {
     fields
 }
 
+/// The patched instruction and its new value (`None`: poisoned), or libbpf's failure message.
+type LibbpfOutcome = Result<(u64, Option<u64>), String>;
+
 /// What libbpf did with each relocation, by (program, relo #): the patched instruction and the
 /// new value (`None`: poisoned), or `Err` when relocation failed there.
-fn libbpf_outcomes(
-    lines: &[(u32, String)],
-) -> HashMap<(String, u64), Result<(u64, Option<u64>), String>> {
+fn libbpf_outcomes(lines: &[(u32, String)]) -> HashMap<(String, u64), LibbpfOutcome> {
     let mut out = HashMap::new();
     for (_, line) in lines {
         let line = line.strip_prefix("libbpf: ").unwrap_or(line);
@@ -407,6 +408,6 @@ fn ext_lists_every_record() {
         assert_eq!(count("#"), relos, "{}", object.name);
         // Source lines come from the BTF strings: the programs' own text shows up.
         assert!(text.contains("BPF_KPROBE("), "{}", object.name);
-        assert!(text.contains(&format!("section '")));
+        assert!(text.contains("section '"));
     }
 }
