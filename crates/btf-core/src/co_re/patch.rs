@@ -7,9 +7,7 @@ use super::relo::ReloRes;
 use super::{CoreError, EINVAL, ERANGE};
 use crate::Endianness;
 
-/// The helper number of libbpf's poison call: `0xbad2310` ("bad relo"), which the verifier
-/// reports as `invalid func unknown#195896080` if the instruction is reachable.
-pub const POISON_IMM: i32 = 0x0bad_2310;
+pub use crate::object::insn::{Insn, POISON_IMM};
 
 const BPF_LD: u8 = 0x00;
 const BPF_LDX: u8 = 0x01;
@@ -18,62 +16,6 @@ const BPF_STX: u8 = 0x03;
 const BPF_ALU: u8 = 0x04;
 const BPF_ALU64: u8 = 0x07;
 const BPF_JMP_CALL: u8 = 0x05 | 0x80;
-const LD_IMM64: u8 = 0x18;
-
-/// `struct bpf_insn`, decoded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Insn {
-    pub code: u8,
-    pub dst_reg: u8,
-    pub src_reg: u8,
-    pub off: i16,
-    pub imm: i32,
-}
-
-impl Insn {
-    /// Decodes 8 bytes in `order` (the register nibbles swap places between the byte orders).
-    pub fn from_bytes(b: [u8; 8], order: Endianness) -> Insn {
-        match order {
-            Endianness::Little => Insn {
-                code: b[0],
-                dst_reg: b[1] & 0x0f,
-                src_reg: b[1] >> 4,
-                off: i16::from_le_bytes([b[2], b[3]]),
-                imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
-            },
-            Endianness::Big => Insn {
-                code: b[0],
-                dst_reg: b[1] >> 4,
-                src_reg: b[1] & 0x0f,
-                off: i16::from_be_bytes([b[2], b[3]]),
-                imm: i32::from_be_bytes([b[4], b[5], b[6], b[7]]),
-            },
-        }
-    }
-
-    /// Encodes in `order`.
-    pub fn to_bytes(&self, order: Endianness) -> [u8; 8] {
-        let mut b = [0u8; 8];
-        b[0] = self.code;
-        match order {
-            Endianness::Little => {
-                b[1] = (self.src_reg << 4) | (self.dst_reg & 0x0f);
-                b[2..4].copy_from_slice(&self.off.to_le_bytes());
-                b[4..8].copy_from_slice(&self.imm.to_le_bytes());
-            }
-            Endianness::Big => {
-                b[1] = (self.dst_reg << 4) | (self.src_reg & 0x0f);
-                b[2..4].copy_from_slice(&self.off.to_be_bytes());
-                b[4..8].copy_from_slice(&self.imm.to_be_bytes());
-            }
-        }
-        b
-    }
-
-    fn is_ldimm64(&self) -> bool {
-        self.code == LD_IMM64
-    }
-}
 
 /// What the patch did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +98,7 @@ fn do_poison(
     insns: &mut [Insn],
     log: &mut Log,
 ) -> Patched {
-    let ldimm64 = insns[0].is_ldimm64();
+    let ldimm64 = insns[0].is_ld_imm64();
     if ldimm64 {
         if let Some(next) = insns.get_mut(1) {
             poison(log, prog_name, relo_idx, insn_idx + 1, next);
@@ -262,7 +204,7 @@ fn patch_logged(
         }
         BPF_LD => {
             let next = insns.get(1).copied();
-            let well_formed = insn.is_ldimm64()
+            let well_formed = insn.is_ld_imm64()
                 && insn.src_reg == 0
                 && insn.off == 0
                 && next

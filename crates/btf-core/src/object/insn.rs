@@ -37,19 +37,20 @@ pub const LD_IMM64: u8 = 0x18;
 pub const CALL: u8 = 0x85;
 /// `BPF_JMP | BPF_EXIT`.
 pub const EXIT: u8 = 0x95;
-/// The immediate libbpf gives the `call` it writes over an instruction whose CO-RE relocation
-/// failed: the verifier rejects it as an unknown helper if (and only if) it is reachable.
-pub const CORE_POISON_IMM: i32 = 0xbad2310;
+/// The helper number of the `call` libbpf writes over an instruction whose CO-RE relocation
+/// failed: `0xbad2310` ("bad relo"); the verifier rejects it (`invalid func unknown#195896080`)
+/// if, and only if, it is reachable.
+pub const POISON_IMM: i32 = 0x0bad_2310;
 
 /// One decoded instruction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Insn {
     /// Opcode: class, size/source and operation bits.
     pub code: u8,
     /// Destination register (0–10).
-    pub dst: u8,
+    pub dst_reg: u8,
     /// Source register (0–10), or a pseudo marker for `ld_imm64` and `call`.
-    pub src: u8,
+    pub src_reg: u8,
     /// Signed 16-bit offset (jumps, memory access).
     pub off: i16,
     /// Signed 32-bit immediate.
@@ -59,8 +60,13 @@ pub struct Insn {
 impl Insn {
     /// Decodes the 8 bytes at the start of `bytes` (`None` if there are fewer).
     pub fn decode(bytes: &[u8], endianness: Endianness) -> Option<Insn> {
-        let b: &[u8; INSN_SIZE] = bytes.get(..INSN_SIZE)?.try_into().ok()?;
-        let (dst, src, off, imm) = match endianness {
+        let b: [u8; INSN_SIZE] = bytes.get(..INSN_SIZE)?.try_into().ok()?;
+        Some(Insn::from_bytes(b, endianness))
+    }
+
+    /// Decodes one instruction (the register nibbles swap places between the byte orders).
+    pub fn from_bytes(b: [u8; INSN_SIZE], endianness: Endianness) -> Insn {
+        let (dst_reg, src_reg, off, imm) = match endianness {
             Endianness::Little => (
                 b[1] & 0xf,
                 b[1] >> 4,
@@ -74,27 +80,27 @@ impl Insn {
                 i32::from_be_bytes([b[4], b[5], b[6], b[7]]),
             ),
         };
-        Some(Insn {
+        Insn {
             code: b[0],
-            dst,
-            src,
+            dst_reg,
+            src_reg,
             off,
             imm,
-        })
+        }
     }
 
     /// The instruction's 8 bytes in `endianness`.
-    pub fn encode(&self, endianness: Endianness) -> [u8; INSN_SIZE] {
+    pub fn to_bytes(&self, endianness: Endianness) -> [u8; INSN_SIZE] {
         let mut b = [0u8; INSN_SIZE];
         b[0] = self.code;
         match endianness {
             Endianness::Little => {
-                b[1] = (self.src << 4) | (self.dst & 0xf);
+                b[1] = (self.src_reg << 4) | (self.dst_reg & 0xf);
                 b[2..4].copy_from_slice(&self.off.to_le_bytes());
                 b[4..].copy_from_slice(&self.imm.to_le_bytes());
             }
             Endianness::Big => {
-                b[1] = (self.dst << 4) | (self.src & 0xf);
+                b[1] = (self.dst_reg << 4) | (self.src_reg & 0xf);
                 b[2..4].copy_from_slice(&self.off.to_be_bytes());
                 b[4..].copy_from_slice(&self.imm.to_be_bytes());
             }
@@ -120,7 +126,7 @@ impl Insn {
     /// Whether this is the `call 0xbad2310` libbpf writes over an instruction whose CO-RE
     /// relocation failed.
     pub fn is_core_poison(&self) -> bool {
-        self.code == CALL && self.src == 0 && self.imm == CORE_POISON_IMM
+        self.code == CALL && self.src_reg == 0 && self.imm == POISON_IMM
     }
 }
 
@@ -140,13 +146,13 @@ mod tests {
     fn both_byte_orders_round_trip_and_differ_where_they_must() {
         let insn = Insn {
             code: 0x61, // ldxw
-            dst: 2,
-            src: 1,
+            dst_reg: 2,
+            src_reg: 1,
             off: -12,
             imm: 0x1234_5678,
         };
-        let le = insn.encode(Endianness::Little);
-        let be = insn.encode(Endianness::Big);
+        let le = insn.to_bytes(Endianness::Little);
+        let be = insn.to_bytes(Endianness::Big);
         assert_eq!(le, [0x61, 0x12, 0xf4, 0xff, 0x78, 0x56, 0x34, 0x12]);
         assert_eq!(be, [0x61, 0x21, 0xff, 0xf4, 0x12, 0x34, 0x56, 0x78]);
         assert_eq!(Insn::decode(&le, Endianness::Little), Some(insn));
@@ -158,10 +164,8 @@ mod tests {
     fn poison_is_recognised() {
         let poison = Insn {
             code: CALL,
-            dst: 0,
-            src: 0,
-            off: 0,
-            imm: CORE_POISON_IMM,
+            imm: POISON_IMM,
+            ..Insn::default()
         };
         assert!(poison.is_core_poison());
         assert!(!Insn { imm: 1, ..poison }.is_core_poison());

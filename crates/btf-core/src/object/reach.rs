@@ -208,28 +208,28 @@ fn successors(insns: &[Insn], pc: usize, mut state: State) -> Vec<(usize, State)
         class::ALU | class::ALU64 => {
             let wide = insn.class() == class::ALU64;
             let src = if insn.code & insn::SRC_X != 0 {
-                state.reg(insn.src)
+                state.reg(insn.src_reg)
             } else {
                 Some(insn.imm as i64 as u64)
             };
-            let value = match (insn.op(), state.reg(insn.dst), src) {
+            let value = match (insn.op(), state.reg(insn.dst_reg), src) {
                 (0xb0, _, Some(s)) => alu(0xb0, 0, s, wide, insn.off),
                 (0x80, Some(d), _) => alu(0x80, d, 0, wide, 0),
                 (op, Some(d), Some(s)) => alu(op, d, s, wide, insn.off),
                 _ => None,
             };
-            state.set(insn.dst, value);
+            state.set(insn.dst_reg, value);
             vec![(pc + 1, state)]
         }
         class::LD => {
             if insn.is_ld_imm64() {
                 let value = match insns.get(pc + 1) {
-                    Some(hi) if insn.src == 0 => {
+                    Some(hi) if insn.src_reg == 0 => {
                         Some(u64::from(insn.imm as u32) | (u64::from(hi.imm as u32) << 32))
                     }
                     _ => None,
                 };
-                state.set(insn.dst, value);
+                state.set(insn.dst_reg, value);
                 vec![(pc + 2, state)]
             } else {
                 // Legacy packet loads: r0 is the result, r1–r5 are scratched.
@@ -240,13 +240,13 @@ fn successors(insns: &[Insn], pc: usize, mut state: State) -> Vec<(usize, State)
         class::LDX => {
             let size = mem_size(insn.code);
             let value = match insn.code & 0xe0 {
-                MODE_MEM if insn.src == FP => state.load(insn.off, size),
-                MODE_MEMSX if insn.src == FP => state
+                MODE_MEM if insn.src_reg == FP => state.load(insn.off, size),
+                MODE_MEMSX if insn.src_reg == FP => state
                     .load(insn.off, size)
                     .map(|v| sign_extend(v, u32::from(size) * 8)),
                 _ => None,
             };
-            state.set(insn.dst, value);
+            state.set(insn.dst_reg, value);
             vec![(pc + 1, state)]
         }
         class::ST | class::STX => {
@@ -257,13 +257,13 @@ fn successors(insns: &[Insn], pc: usize, mut state: State) -> Vec<(usize, State)
                 if insn.imm == ATOMIC_CMPXCHG {
                     state.set(0, None);
                 } else if insn.imm & ATOMIC_FETCH != 0 {
-                    state.set(insn.src, None);
+                    state.set(insn.src_reg, None);
                 }
-            } else if insn.dst == FP && mode == MODE_MEM {
+            } else if insn.dst_reg == FP && mode == MODE_MEM {
                 let value = if insn.class() == class::ST {
                     Some(insn.imm as i64 as u64)
                 } else {
-                    state.reg(insn.src)
+                    state.reg(insn.src_reg)
                 };
                 state.store(insn.off, size, value);
             } else {
@@ -294,11 +294,11 @@ fn successors(insns: &[Insn], pc: usize, mut state: State) -> Vec<(usize, State)
                 0x90 => Vec::new(),
                 op => {
                     let rhs = if insn.code & insn::SRC_X != 0 {
-                        state.reg(insn.src)
+                        state.reg(insn.src_reg)
                     } else {
                         Some(insn.imm as i64 as u64)
                     };
-                    let decided = match (state.reg(insn.dst), rhs) {
+                    let decided = match (state.reg(insn.dst_reg), rhs) {
                         (Some(a), Some(b)) => branch_taken(op, a, b, wide),
                         _ => None,
                     };
@@ -322,13 +322,13 @@ fn successors(insns: &[Insn], pc: usize, mut state: State) -> Vec<(usize, State)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::object::insn::CORE_POISON_IMM;
+    use crate::object::insn::POISON_IMM;
 
     fn i(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Insn {
         Insn {
             code,
-            dst,
-            src,
+            dst_reg: dst,
+            src_reg: src,
             off,
             imm,
         }
@@ -342,7 +342,7 @@ mod tests {
         vec![
             i(MOV64_K, 1, 0, 0, exists),
             i(JEQ_K, 1, 0, 2, 0),
-            i(insn::CALL, 0, 0, 0, CORE_POISON_IMM),
+            i(insn::CALL, 0, 0, 0, POISON_IMM),
             i(EXIT, 0, 0, 0, 0),
             i(MOV64_K, 0, 0, 0, 0),
             i(EXIT, 0, 0, 0, 0),
@@ -376,7 +376,7 @@ mod tests {
             i(MOV64_K, 1, 0, 0, 7),
             i(0x79, 2, FP, -8, 0), // r2 = *(u64 *)(r10 - 8)
             i(JEQ_K, 2, 0, 1, 0),
-            i(insn::CALL, 0, 0, 0, CORE_POISON_IMM),
+            i(insn::CALL, 0, 0, 0, POISON_IMM),
             i(EXIT, 0, 0, 0, 0),
         ];
         assert_eq!(
@@ -398,7 +398,7 @@ mod tests {
             i(JEQ_K, 2, 0, 1, 0),   // if r2 == 0 skip
             i(MOV64_K, 1, 0, 0, 1), // r1 = 1
             i(JEQ_K, 1, 0, 1, 0),
-            i(insn::CALL, 0, 0, 0, CORE_POISON_IMM),
+            i(insn::CALL, 0, 0, 0, POISON_IMM),
             i(EXIT, 0, 0, 0, 0),
         ];
         assert!(reachable(&insns)[5]);
@@ -410,7 +410,7 @@ mod tests {
             i(insn::LD_IMM64, 1, 0, 0, 0),
             i(0, 0, 0, 0, 1),    // r1 = 1 << 32
             i(0x16, 1, 0, 1, 0), // if w1 == 0 goto +1
-            i(insn::CALL, 0, 0, 0, CORE_POISON_IMM),
+            i(insn::CALL, 0, 0, 0, POISON_IMM),
             i(EXIT, 0, 0, 0, 0),
         ];
         assert_eq!(reachable(&insns), [true, false, true, false, true]);
