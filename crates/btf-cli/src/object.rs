@@ -503,7 +503,11 @@ fn print_matrix(
     };
     let labels: Vec<&str> = per_kernel.iter().map(|(l, _, _)| l.as_str()).collect();
     let width = labels.iter().map(|l| l.len()).max().unwrap_or(4).max(7);
-    let describe = |r: &Row| format!("{} #{} {} {}", r.program, r.relo, r.kind, r.local);
+    // Compact: the accessor without its raw spec and offset (`btf core -t ONE` shows them).
+    let describe = |r: &Row| {
+        let local = r.local.split(" (").next().unwrap_or(&r.local);
+        format!("{} #{} {} {local}", r.program, r.relo, r.kind)
+    };
     let shown: Vec<usize> = (0..first.len())
         .filter(|&i| all || (0..per_kernel.len()).any(|k| cell(k, i) != "ok"))
         .collect();
