@@ -31,6 +31,12 @@ int BPF_KPROBE(guarded, void *idmap, struct inode *dir)
 
 		sink += BPF_CORE_READ(old, i_ctime.tv_sec);
 	}
+	/* A module type where ext4 is a module (Debian 6.1), a vmlinux type where it is built in. */
+	if (bpf_core_type_exists(struct ext4_sb_info)) {
+		struct ext4_sb_info *sbi = BPF_CORE_READ(dir, i_sb, s_fs_info);
+
+		sink += BPF_CORE_READ(sbi, s_mount_opt);
+	}
 	if (bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_CGRP_STORAGE))
 		sink += bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_CGRP_STORAGE);
 	return 0;

@@ -36,6 +36,10 @@ pub struct CoreArgs {
     /// Default: the running kernel's /sys/kernel/btf/vmlinux and its modules, as libbpf loads.
     #[arg(long = "target", short = 't', value_name = "VMLINUX")]
     targets: Vec<PathBuf>,
+    /// Module BTF (raw split BTF or a .ko) to search too, split over the one --target: types
+    /// vmlinux lacks are looked up in modules, as libbpf does. Repeatable.
+    #[arg(long = "module", short = 'm', value_name = "MODULE")]
+    modules: Vec<PathBuf>,
     /// One JSON array of relocation objects instead of text.
     #[arg(long)]
     json: bool,
@@ -201,8 +205,8 @@ struct Kernel {
     custom: bool,
 }
 
-fn load_kernels(paths: &[PathBuf]) -> Result<Vec<Kernel>, String> {
-    if paths.is_empty() {
+fn load_kernels(paths: &[PathBuf], modules: &[PathBuf]) -> Result<Vec<Kernel>, String> {
+    if paths.is_empty() && modules.is_empty() {
         let vmlinux = Arc::new(open_btf(Path::new(SYSFS_VMLINUX))?);
         let mut modules = Vec::new();
         if let Ok(dir) = fs::read_dir("/sys/kernel/btf") {
@@ -221,6 +225,32 @@ fn load_kernels(paths: &[PathBuf]) -> Result<Vec<Kernel>, String> {
         let vmlinux = Arc::try_unwrap(vmlinux).unwrap_or_else(|shared| (*shared).clone());
         return Ok(vec![Kernel {
             label: "running kernel".into(),
+            vmlinux,
+            modules,
+            custom: false,
+        }]);
+    }
+    if !modules.is_empty() {
+        let [path] = paths else {
+            return Err(
+                "--module needs exactly one --target: the vmlinux the modules are split over"
+                    .into(),
+            );
+        };
+        let vmlinux = Arc::new(open_btf(path)?);
+        let modules = modules
+            .iter()
+            .map(|m| {
+                let btf = Btf::parse_file(m, Some(vmlinux.clone()))
+                    .map_err(|e| format!("{}: {e}", m.display()))?;
+                let name = label_of(m);
+                let name = name.split('.').next().unwrap_or(&name).to_string();
+                Ok((name, btf))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let vmlinux = Arc::try_unwrap(vmlinux).unwrap_or_else(|shared| (*shared).clone());
+        return Ok(vec![Kernel {
+            label: label_of(path),
             vmlinux,
             modules,
             custom: false,
@@ -258,13 +288,15 @@ struct Row {
     kind: String,
     local: String,
     target: Option<String>,
+    /// Where the target type is: `vmlinux` or a module's name.
+    target_btf: Option<String>,
     orig: Option<u64>,
     value: Option<u64>,
     verdict: Verdict,
     error: Option<String>,
 }
 
-fn rows(outcomes: &[ReloOutcome<'_>], verdicts: &[Verdict]) -> Vec<Row> {
+fn rows(outcomes: &[ReloOutcome<'_>], verdicts: &[Verdict], targets: &Targets<'_>) -> Vec<Row> {
     outcomes
         .iter()
         .zip(verdicts)
@@ -289,6 +321,9 @@ fn rows(outcomes: &[ReloOutcome<'_>], verdicts: &[Verdict]) -> Vec<Row> {
                     .and_then(|r| r.local_spec.as_ref())
                     .map_or_else(String::new, spec_text),
                 target: r.and_then(|r| r.target_spec.as_ref()).map(spec_text),
+                target_btf: r
+                    .and_then(|r| r.target)
+                    .map(|c| targets.name(c.target).to_string()),
                 orig: res.map(|res| res.orig_val),
                 value: res
                     .filter(|res| !res.poison && !patch_poisoned)
@@ -340,7 +375,7 @@ fn core(args: &CoreArgs) -> Result<bool, String> {
     if object.ext.is_none() {
         return Err(format!("{}: no .BTF.ext section", args.object.display()));
     }
-    let kernels = load_kernels(&args.targets)?;
+    let kernels = load_kernels(&args.targets, &args.modules)?;
     let options = ResolveOptions::default();
     let mut per_kernel: Vec<(String, Vec<Row>, Option<String>)> = Vec::new();
     let mut out = BufWriter::new(io::stdout().lock());
@@ -362,7 +397,7 @@ fn core(args: &CoreArgs) -> Result<bool, String> {
         }
         per_kernel.push((
             kernel.label.clone(),
-            rows(&report.outcomes, &verdicts),
+            rows(&report.outcomes, &verdicts, &targets),
             report.error.map(|e| e.to_string()),
         ));
     }
@@ -401,6 +436,7 @@ fn print_json(
                 .field("kind", r.kind.as_str())
                 .field("local", r.local.as_str())
                 .field("target", r.target.as_deref())
+                .field("target_btf", r.target_btf.as_deref())
                 .field("orig", r.orig)
                 .field("value", r.value)
                 .field("verdict", verdict_word(r.verdict))
@@ -424,7 +460,10 @@ fn outcome_text(r: &Row) -> String {
     };
     match (&r.target, r.verdict) {
         (_, Verdict::Skipped) => "skipped (libbpf does not apply it)".into(),
-        (Some(t), _) => format!("=> {t}: {values}"),
+        (Some(t), _) => match r.target_btf.as_deref() {
+            Some(module) if module != "vmlinux" => format!("=> {t} in [{module}]: {values}"),
+            _ => format!("=> {t}: {values}"),
+        },
         (None, Verdict::Resolved) if r.kind == "local_type_id" => format!("=> (local) {values}"),
         (None, Verdict::Guarded) => {
             format!("=> no match: {values}; guarded (dead code on this kernel)")

@@ -411,3 +411,61 @@ fn ext_lists_every_record() {
         assert!(text.contains("section '"));
     }
 }
+
+#[test]
+fn core_searches_module_btf_when_given() {
+    let Some(objects) = bpfobj::objects_or_skip("core_searches_module_btf_when_given") else {
+        return;
+    };
+    let Some(corpus) = corpus::corpus_dir() else {
+        return;
+    };
+    // Debian 6.1 builds ext4 as a module: struct ext4_sb_info is in its BTF, not in vmlinux.
+    let vmlinux = corpus.join("vmlinux/6.1.0-47.btf");
+    let ext4 = corpus.join("modules/6.1.0-47/ext4.btf");
+    let guards = objects
+        .iter()
+        .find(|o| o.name == "guards.bpfel")
+        .expect("guards object");
+    let ext4_rows = |extra: &[&str]| -> Vec<HashMap<String, Option<String>>> {
+        let mut args = vec![
+            "core",
+            path_str(&guards.path),
+            "--json",
+            "-t",
+            path_str(&vmlinux),
+        ];
+        args.extend(extra);
+        let out = btf(&args);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .lines()
+            .filter(|l| l.contains("ext4_sb_info"))
+            .map(parse_flat_object)
+            .collect()
+    };
+    let without = ext4_rows(&[]);
+    let with = ext4_rows(&["--module", path_str(&ext4)]);
+    assert_eq!(without.len(), 2, "{without:?}");
+    assert_eq!(with.len(), 2, "{with:?}");
+    for r in &without {
+        assert_eq!(r["target"], None, "{r:?}");
+    }
+    for r in &with {
+        assert_eq!(r["target_btf"].as_deref(), Some("ext4"), "{r:?}");
+        assert_eq!(r["verdict"].as_deref(), Some("resolved"), "{r:?}");
+        assert!(
+            r["target"]
+                .as_deref()
+                .is_some_and(|t| t.contains("struct ext4_sb_info"))
+        );
+    }
+    // --module needs one vmlinux to be split over.
+    let out = btf(&["core", path_str(&guards.path), "-m", path_str(&ext4)]);
+    assert_eq!(out.status.code(), Some(2));
+}
