@@ -1,5 +1,6 @@
 //! A tiny raw-BTF encoder for unit tests: records are pushed as words, strings are appended, and
-//! `bytes` lays out header, types and strings in either byte order.
+//! `bytes` lays out header, types and strings in either byte order; and a small `.BTF.ext` in
+//! this machine's byte order.
 
 use crate::model::btf::Endianness;
 
@@ -72,4 +73,32 @@ impl RawBtf {
     pub fn le(&self) -> Vec<u8> {
         self.bytes(Endianness::Little, 24)
     }
+}
+
+/// A native-order `.BTF.ext`: one func_info block, one line_info block, one core_relo block,
+/// all of section `sec`: functions `funcs`, one line (`file`, `line`), one relocation
+/// (`relo_type`, `access`).
+pub(crate) fn ext_bytes(
+    sec: u32,
+    funcs: &[u32],
+    file: u32,
+    line: u32,
+    relo_type: u32,
+    access: u32,
+) -> Vec<u8> {
+    let mut func = vec![8, sec, funcs.len() as u32];
+    for (i, &f) in funcs.iter().enumerate() {
+        func.extend([i as u32 * 64, f]);
+    }
+    let line = [16, sec, 1, 0, file, line, 7 << 10];
+    let core = [16, sec, 1, 8, relo_type, access, 0];
+    let (fl, ll, cl) = (func.len() as u32 * 4, 28, 28);
+    let mut out = Vec::new();
+    out.extend(0xeb9fu16.to_ne_bytes());
+    out.extend([1, 0]);
+    let words = [32, 0, fl, fl, ll, fl + ll, cl];
+    for w in words.iter().chain(&func).chain(&line).chain(&core) {
+        out.extend(w.to_ne_bytes());
+    }
+    out
 }

@@ -34,8 +34,9 @@
 //!   reads both out of bounds), fail with `EINVAL`; so do kinds libbpf 1.7.0 does not know (kind layout sections).
 //! * The walks use explicit stacks, so no input exhausts the call stack.
 //!
-//! `.BTF.ext` rewriting (libbpf's `btf_dedup_opts.btf_ext`) is not supported yet: the options have
-//! no such field.
+//! A `.BTF.ext` (libbpf's `btf_dedup_opts.btf_ext`) is passed to [`Btf::dedup_with_ext`] rather
+//! than in the options, so that the options stay plain data. On error it is left unchanged too
+//! (libbpf may leave it half rewritten).
 
 mod compact;
 mod equal;
@@ -50,6 +51,7 @@ mod strings;
 mod structs;
 mod table;
 
+use crate::ext::BtfExt;
 use crate::mem::once::RaceOnce;
 use crate::model::btf::Btf;
 use crate::model::error::Result;
@@ -57,7 +59,8 @@ use graph::Graph;
 use store::Store;
 use table::CandTable;
 
-/// Options of [`Btf::dedup`] (`struct btf_dedup_opts` without `btf_ext`).
+/// Options of [`Btf::dedup`] (`struct btf_dedup_opts` without `btf_ext`, which
+/// [`Btf::dedup_with_ext`] takes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DedupOptions {
@@ -90,12 +93,27 @@ impl Btf {
     /// Deduplicates this object's types and strings in place, as libbpf 1.7.0's `btf__dedup`
     /// (see the `dedup` module documentation). Base types are left as they are.
     pub fn dedup(&mut self, opts: &DedupOptions) -> Result<()> {
+        self.dedup_with_ext(opts, None)
+    }
+
+    /// [`Btf::dedup`], also rewriting the object's `.BTF.ext` as libbpf's `btf__dedup` does with
+    /// `opts->btf_ext`: strings only the `.BTF.ext` references are kept (after the types'
+    /// strings, in the order the `.BTF.ext` refers to them), its string offsets follow the
+    /// deduplicated strings, and its type ids (func_info and core_relo `type_id`) follow the
+    /// deduplicated types.
+    ///
+    /// All or nothing: on error neither this object nor `ext` changes. A `.BTF.ext` type id that
+    /// names no type of this object, or a string offset outside its strings, is an `EINVAL`
+    /// error (libbpf reads out of bounds there).
+    pub fn dedup_with_ext(&mut self, opts: &DedupOptions, ext: Option<&mut BtfExt>) -> Result<()> {
         self.make_modifiable();
+        // The `.BTF.ext` is rewritten in a copy, stored back once everything succeeded.
+        let mut work = ext.as_deref().cloned();
         let mut store = Store::build(self)?;
         let new_strings = if self.strs_deduped {
             None
         } else {
-            Some(strings::dedup_strings(self, &mut store)?)
+            Some(strings::dedup_strings(self, &mut store, work.as_mut())?)
         };
         let type_cnt = store.type_cnt() as usize;
         let mut d = Dedup {
@@ -110,6 +128,9 @@ impl Btf {
         d.g.check_endless()?;
         d.ref_types()?;
         let compacted = d.g.compact_and_remap()?;
+        if let Some(work) = work.as_mut() {
+            d.g.remap_ext(&compacted.new_ids, work)?;
+        }
 
         let type_bytes = compacted.types.len() as u32 * 4;
         self.types = compacted.types.into();
@@ -123,6 +144,9 @@ impl Btf {
             self.strs_deduped = true;
         }
         self.names = RaceOnce::new();
+        if let (Some(ext), Some(work)) = (ext, work) {
+            ext.store_native(work.native_data());
+        }
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::DedupOptions;
 use crate::model::btf::Btf;
 use crate::model::raw::Kind;
+use crate::testutil::ext_bytes;
 use crate::write::FwdKind;
 
 fn dedup(btf: &mut Btf) -> crate::Result<()> {
@@ -334,4 +335,68 @@ fn garbage_never_panics() {
     }
     // Both outcomes are well represented.
     assert!(ok > 300 && failed > 300, "{ok} ok, {failed} failed");
+}
+
+#[test]
+fn ext_follows_deduped_types_and_strings() {
+    use crate::ext::BtfExt;
+    let mut b = Btf::new_empty();
+    let unit = |b: &mut Btf| {
+        add_unit(b); // int, node, ptr
+        let proto = b.add_func_proto(1).unwrap();
+        b.add_func("f", 0, proto).unwrap()
+    };
+    let f1 = unit(&mut b); // 5
+    let f2 = unit(&mut b); // 10
+    let names = ["sec", "file.c", "return 0;", "0:1"].map(|s| b.add_str(s).unwrap());
+    // Parsed back, the strings are not known to be unique and are deduplicated too.
+    let mut b = Btf::from_bytes(&b.raw_data()).unwrap();
+    let bytes = ext_bytes(names[0], &[f2, f1], names[1], names[2], 7, names[3]);
+    let mut ext = BtfExt::parse(&bytes).unwrap();
+
+    // A type id that does not exist: nothing changes.
+    let raw_before = b.raw_data().into_owned();
+    let mut bad = BtfExt::parse(&ext_bytes(names[0], &[f2, 99], 0, 0, 0, 0)).unwrap();
+    let bad_before = bad.raw_data().to_vec();
+    let err = b
+        .dedup_with_ext(&DedupOptions::new(), Some(&mut bad))
+        .unwrap_err();
+    assert_eq!(err.errno(), 22); // EINVAL
+    assert_eq!(b.raw_data(), raw_before);
+    assert_eq!(bad.raw_data(), bad_before);
+
+    b.dedup_with_ext(&DedupOptions::new(), Some(&mut ext))
+        .unwrap();
+    assert_eq!(b.type_cnt(), 6);
+    let funcs: Vec<u32> = ext
+        .func_info()
+        .next()
+        .unwrap()
+        .records()
+        .map(|r| r.type_id)
+        .collect();
+    assert_eq!(funcs, [5, 5]);
+    let relo = ext.core_relo().next().unwrap().records().next().unwrap();
+    assert_eq!(relo.type_id, 2); // the second `node` is the first
+    let line = ext.line_info().next().unwrap().records().next().unwrap();
+    let s = |off: u32| b.str_by_offset(off).unwrap().to_bytes().to_vec();
+    assert_eq!(s(ext.func_info().next().unwrap().sec_name_off()), b"sec");
+    assert_eq!(s(line.file_name_off), b"file.c");
+    assert_eq!(s(line.line_off), b"return 0;");
+    assert_eq!(s(relo.access_str_off), b"0:1");
+    // The types' strings first, then the ext's in the order it refers to them.
+    assert_eq!(
+        b.strings_section(),
+        b"\0int\0node\0val\0next\0f\0sec\0file.c\0return 0;\x000:1\0"
+    );
+}
+
+#[test]
+fn dedup_without_ext_drops_strings_only_the_ext_uses() {
+    let mut b = Btf::new_empty();
+    add_unit(&mut b);
+    b.add_str("only.c").unwrap();
+    let mut b = Btf::from_bytes(&b.raw_data()).unwrap();
+    dedup(&mut b).unwrap();
+    assert_eq!(b.find_str("only.c"), None);
 }

@@ -22,6 +22,7 @@
 mod iter;
 mod parse;
 pub mod record;
+mod remap;
 mod swap;
 #[cfg(test)]
 mod tests;

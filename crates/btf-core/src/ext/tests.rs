@@ -437,3 +437,133 @@ fn overlapping_sub_sections_do_not_panic() {
         exercise(&b);
     }
 }
+
+/// `spec` with every type id and string offset passed through `ty` and `st`.
+fn mapped(spec: &Spec, ty: impl Fn(u32) -> u32, st: impl Fn(u32) -> u32) -> Spec {
+    let mut s = spec.clone();
+    for (name, recs) in &mut s.func {
+        *name = st(*name);
+        for r in recs {
+            r.type_id = ty(r.type_id);
+        }
+    }
+    for (name, recs) in &mut s.line {
+        *name = st(*name);
+        for r in recs {
+            r.file_name_off = st(r.file_name_off);
+            r.line_off = st(r.line_off);
+        }
+    }
+    for (name, recs) in &mut s.core {
+        *name = st(*name);
+        for r in recs {
+            r.type_id = ty(r.type_id);
+            r.access_str_off = st(r.access_str_off);
+        }
+    }
+    s
+}
+
+#[test]
+fn remap_rewrites_ids_and_offsets_in_both_byte_orders() {
+    for big in [false, true] {
+        // Longer records only in this machine's order (the other order needs exact sizes); their
+        // padding must survive.
+        let long = big != foreign();
+        let spec = Spec {
+            big,
+            func_rec: if long { 12 } else { 8 },
+            core_rec: if long { 20 } else { 16 },
+            ..sample()
+        };
+        let mut ext = BtfExt::parse(&build(&spec)).unwrap();
+        // Ask for the other order first, so a kept other-order copy exists and must follow.
+        let other = if big {
+            Endianness::Little
+        } else {
+            Endianness::Big
+        };
+        ext.set_endianness(other);
+        let before_other = ext.raw_data().as_ptr();
+        ext.remap_type_ids(|id| Ok::<_, ()>(id + 100)).unwrap();
+        ext.remap_str_offs(|off| Ok::<_, ()>(off * 2 + 1)).unwrap();
+        let want = mapped(&spec, |id| id + 100, |off| off * 2 + 1);
+        assert_eq!(collect(ext.func_info()), want.func);
+        assert_eq!(collect(ext.line_info()), want.line);
+        assert_eq!(collect(ext.core_relo()), want.core);
+        if !long {
+            assert_eq!(
+                ext.raw_data(),
+                &build(&Spec {
+                    big: !big,
+                    ..want.clone()
+                })[..]
+            );
+        }
+        // The kept copy was rewritten where it is: a pointer a C caller holds stays valid.
+        assert_eq!(ext.raw_data().as_ptr(), before_other);
+        ext.set_endianness(if big {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        });
+        assert_eq!(ext.raw_data(), &build(&want)[..]);
+    }
+}
+
+#[test]
+fn remap_visits_in_libbpf_order() {
+    let mut ext = BtfExt::parse(&build(&sample())).unwrap();
+    let mut seen = Vec::new();
+    ext.remap_type_ids(|id| {
+        seen.push(id);
+        Ok::<_, ()>(id)
+    })
+    .unwrap();
+    // func_info type ids, then core_relo's.
+    assert_eq!(seen, [3, 5, 7, 4]);
+    seen.clear();
+    ext.remap_str_offs(|off| {
+        seen.push(off);
+        Ok::<_, ()>(off)
+    })
+    .unwrap();
+    // func_info section names; line_info name, then file and line of each record; core_relo
+    // name, then each access string.
+    assert_eq!(seen, [1, 9, 1, 20, 30, 20, 40, 9, 50]);
+    assert_eq!(ext.raw_data(), &build(&sample())[..]);
+}
+
+#[test]
+fn failed_remap_changes_nothing() {
+    for big in [false, true] {
+        let bytes = build(&Spec { big, ..sample() });
+        let mut ext = BtfExt::parse(&bytes).unwrap();
+        // Fails on the last id, after three were mapped.
+        let r = ext.remap_type_ids(|id| if id == 4 { Err("no") } else { Ok(id + 1) });
+        assert_eq!(r, Err("no"));
+        let r = ext.remap_str_offs(|off| if off == 40 { Err("no") } else { Ok(0) });
+        assert_eq!(r, Err("no"));
+        assert_eq!(ext.raw_data(), &bytes[..]);
+        assert_eq!(collect(ext.func_info()), sample().func);
+    }
+}
+
+#[test]
+fn remap_of_overlapping_sub_sections_stays_in_bounds() {
+    for big in [false, true] {
+        let mut b = build(&Spec { big, ..sample() });
+        // core_relo pointed at line_info's bytes (both have 16-byte records).
+        let (off, len) = (b[16..20].to_vec(), b[20..24].to_vec());
+        b[24..28].copy_from_slice(&off);
+        b[28..32].copy_from_slice(&len);
+        let Ok(mut ext) = BtfExt::parse(&b) else {
+            continue;
+        };
+        for f in [|v: u32| v.wrapping_mul(977), |v: u32| v ^ 0xffff_ffff] {
+            ext.remap_type_ids(|v| Ok::<_, ()>(f(v))).unwrap();
+            ext.remap_str_offs(|v| Ok::<_, ()>(f(v))).unwrap();
+            exercise(ext.raw_data());
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! Reordering types (`btf__permute`, libbpf 1.7.0): every type moves to the id the map gives it and
-//! every type-id reference follows. The map must be a permutation of this object's own ids.
+//! every type-id reference follows, in the types and, when given, in the object's `.BTF.ext`. The
+//! map must be a permutation of this object's own ids.
 
+use crate::ext::BtfExt;
 use crate::mem::once::RaceOnce;
 use crate::model::btf::Btf;
 use crate::model::error::{Error, Result};
@@ -11,6 +13,15 @@ impl Btf {
     /// `id_map[0] == 0`; for split BTF `id_map[old - start_id] = new` with `id_map.len() ==
     /// nr_types()`. New ids must be own ids, each used once. On error nothing changes.
     pub fn permute(&mut self, id_map: &[u32]) -> Result<()> {
+        self.permute_with_ext(id_map, None)
+    }
+
+    /// [`Btf::permute`], also remapping the type ids of the object's `.BTF.ext` (func_info and
+    /// core_relo `type_id`) as libbpf's `btf__permute` does with `opts->btf_ext`: void and base
+    /// ids stay, own ids follow their types, and an id past the last type is an `EINVAL` error.
+    /// All or nothing: on error neither this object nor `ext` changes (libbpf may leave `ext`
+    /// half remapped).
+    pub fn permute_with_ext(&mut self, id_map: &[u32], ext: Option<&mut BtfExt>) -> Result<()> {
         let split = self.base.is_some();
         let (start, offs) = (self.start_id, u32::from(!split));
         if !split && id_map.first().copied() != Some(0) {
@@ -73,8 +84,25 @@ impl Btf {
                 types[at + p] = id_map[(id - start + offs) as usize];
             }
         }
+        let mut work = ext.as_deref().cloned();
+        if let Some(work) = work.as_mut() {
+            work.remap_type_ids(|id| {
+                if id < start {
+                    Ok(id)
+                } else if id >= type_cnt {
+                    Err(Error::invalid(format!(
+                        "permute: .BTF.ext refers to missing type {id}"
+                    )))
+                } else {
+                    Ok(id_map[(id - start + offs) as usize])
+                }
+            })?;
+        }
         self.types = types.into();
         self.type_offs = type_offs;
+        if let (Some(ext), Some(work)) = (ext, work) {
+            ext.store_native(work.native_data());
+        }
         self.names = RaceOnce::new();
         Ok(())
     }

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::{Btf, Endianness, ErrorKind, FwdKind, text};
+use crate::testutil::ext_bytes;
+use crate::{Btf, BtfExt, Endianness, ErrorKind, FwdKind, text};
 
 const EINVAL: i32 = 22;
 const E2BIG: i32 = 7;
@@ -293,10 +294,38 @@ fn permute_base_and_split() {
     split.add_const(4).unwrap(); // [5]
     assert_eq!(split.permute(&[4, 5, 6]).unwrap_err().errno(), EINVAL);
     assert_eq!(split.permute(&[5, 5]).unwrap_err().errno(), EINVAL);
-    split.permute(&[5, 4]).unwrap();
+    // A `.BTF.ext` naming a type past the last: nothing changes.
+    let mut bad = BtfExt::parse(&ext_bytes(1, &[4, 6], 0, 0, 5, 0)).unwrap();
+    let bad_raw = bad.raw_data().to_vec();
+    let split_before = dump(&split);
+    let err = split.permute_with_ext(&[5, 4], Some(&mut bad)).unwrap_err();
+    assert_eq!(err.errno(), EINVAL);
+    assert_eq!(dump(&split), split_before);
+    assert_eq!(bad.raw_data(), &bad_raw[..]);
+    // Void and base ids stay, own ids follow their types.
+    let mut ext = BtfExt::parse(&ext_bytes(1, &[4, 0, 3, 5], 0, 0, 5, 0)).unwrap();
+    split.permute_with_ext(&[5, 4], Some(&mut ext)).unwrap();
     assert_eq!(
         dump(&split),
         "[4] CONST '(anon)' type_id=5\n[5] PTR '(anon)' type_id=3\n"
+    );
+    let funcs: Vec<u32> = ext
+        .func_info()
+        .next()
+        .unwrap()
+        .records()
+        .map(|r| r.type_id)
+        .collect();
+    assert_eq!(funcs, [5, 0, 3, 4]);
+    assert_eq!(
+        ext.core_relo()
+            .next()
+            .unwrap()
+            .records()
+            .next()
+            .unwrap()
+            .type_id,
+        4
     );
 }
 
