@@ -28,6 +28,8 @@ pub struct CodeSection {
     pub elf_index: usize,
     /// Section name, e.g. `kprobe/do_unlinkat` or `.text`; `.BTF.ext` refers to sections by it.
     pub name: String,
+    /// Where the section's bytes start in the file.
+    pub file_offset: u64,
     /// The section's bytes: whole instructions in the object's byte order.
     pub bytes: Vec<u8>,
 }
@@ -152,6 +154,7 @@ fn read<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Result<Bpf
         }
         code.push(CodeSection {
             elf_index: idx,
+            file_offset: sh.sh_offset(endian).into(),
             name,
             bytes: bytes.to_vec(),
         });
