@@ -12,6 +12,11 @@
 //!    `modules-all/6.1.0-47.tar.zst` (base parsed once, outside the timed region);
 //! 5. the C dump (a whole vmlinux.h: `CDump::dump_type` of every id vs libbpf's `btf_dump`
 //!    through the test crate's C shim, which collects the text the same way);
+//! 6. CO-RE: every relocation of the little-endian test objects (`bpfobj`) resolved against each
+//!    corpus vmlinux as `bpftool gen min_core_btf` does (`resolve_relo` with a fresh
+//!    `CandidateCache` per object vs libbpf's `bpf_core_add_cands` + `bpf_core_calc_relo_insn`
+//!    through the C shim `csrc/core_shim.c`), objects and targets parsed outside the timed region,
+//!    every record's outcome compared first;
 //! 4. memory: memory kept by the result (`RssAnon` growth; of it, heap by glibc's `mallinfo2`)
 //!    and peak RSS growth (`VmHWM` after resetting it through `/proc/self/clear_refs`) of one call:
 //!    the running kernel's BTF, a 5 MB corpus vmlinux file, and all 4,022 modules kept alive.
@@ -28,7 +33,7 @@
 //! mode: one iteration of everything and a subset of the modules, to check that it still works;
 //! it then prints no `RATIO`/`TARGET` lines.
 //! An optional positional argument filters sections by name (`parse`, `find`, `split`, `memory`,
-//! `cdump`).
+//! `cdump`, `core`).
 //!
 //! The output ends with `RATIO ...` lines (lower is better for ours/libbpf, higher for
 //! libbpf/ours) and `TARGET ...` lines against the project's goals.
@@ -61,6 +66,8 @@ const TARGET_PARSE_SPLIT: f64 = 0.5;
 const TARGET_MEMORY: f64 = 1.0;
 /// Goal, ours/libbpf time: the C dump of a vmlinux.
 const TARGET_C_DUMP: f64 = 0.5;
+/// Goal, ours/libbpf time: every CO-RE relocation of the test objects against a vmlinux.
+const TARGET_CORE: f64 = 0.5;
 const SYSFS_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
 /// Goal: lookups at least this many times faster than libbpf.
 const TARGET_LOOKUP_SPEEDUP: f64 = 100.0;
@@ -873,6 +880,147 @@ fn bench_type_data(cfg: &Config, summary: &mut Summary) {
     println!();
 }
 
+// ------------------------------------------------------------------------------------------------
+// 6. CO-RE relocation resolution
+// ------------------------------------------------------------------------------------------------
+
+/// One record's outcome, comparable across the two sides: error (negative errno, 0), poison,
+/// new value, target root type id.
+type CoreOutcome = (i32, bool, u64, u32);
+
+/// Ours: every CO-RE record of `objects` resolved against `target` as `bpftool gen min_core_btf`
+/// does (a fresh candidate cache per object, records in `.BTF.ext` order). Returns how many
+/// resolved; each outcome is appended to `out` when given.
+fn core_resolve_ours(
+    target: &Btf,
+    objects: &[btf_core::object::BpfObject],
+    mut out: Option<&mut Vec<CoreOutcome>>,
+) -> usize {
+    use btf_core::co_re::{CandidateCache, ResolveOptions, Targets, resolve_relo};
+    let targets = Targets::custom(target);
+    let options = ResolveOptions::default();
+    let mut resolved = 0;
+    for object in objects {
+        let Some(ext) = object.ext.as_ref() else {
+            continue;
+        };
+        let mut cache = CandidateCache::default();
+        for section in ext.core_relo() {
+            let name = section
+                .name(&object.btf)
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default();
+            for (idx, relo) in section.records().enumerate() {
+                let r = resolve_relo(
+                    &name,
+                    idx,
+                    &object.btf,
+                    &relo,
+                    &mut cache,
+                    &targets,
+                    &options,
+                );
+                resolved += usize::from(r.error.is_none());
+                if let Some(out) = out.as_deref_mut() {
+                    let res = r.res.unwrap_or_default();
+                    out.push((
+                        r.error.as_ref().map_or(0, |e| -e.errno),
+                        res.poison,
+                        res.new_val,
+                        r.target_spec.as_ref().map_or(0, |s| s.root_type_id),
+                    ));
+                }
+            }
+        }
+    }
+    resolved
+}
+
+/// libbpf's side of [`core_resolve_ours`], through the test crate's C shim.
+fn core_resolve_libbpf(
+    target: &LibbpfBtf,
+    objects: &[libbpf::LibbpfCoreObject],
+    mut out: Option<&mut Vec<CoreOutcome>>,
+) -> usize {
+    let mut resolved = 0;
+    for object in objects {
+        match out.as_deref_mut() {
+            None => resolved += object.resolve_all(target).expect("libbpf resolves"),
+            Some(out) => {
+                let (n, outcomes) = object.outcomes(target).expect("libbpf resolves");
+                resolved += n;
+                out.extend(outcomes.iter().map(|o| {
+                    // On failure libbpf leaves targ_res as it was (zeroed); compare only the error.
+                    let ok = o.err == 0;
+                    (
+                        o.err,
+                        ok && o.poison != 0,
+                        if ok { o.new_val } else { 0 },
+                        if ok { o.targ_root } else { 0 },
+                    )
+                }));
+            }
+        }
+    }
+    resolved
+}
+
+/// Every CO-RE relocation of the little-endian test objects (`bpfobj`), all together, resolved
+/// against each corpus vmlinux: candidate search once per local type and object (fresh cache each
+/// iteration, as each object load would) and each relocation's value. Parsing is outside the
+/// timed region on both sides.
+fn bench_core(cfg: &Config, summary: &mut Summary) {
+    println!(
+        "== 6. CO-RE: every relocation of the test objects (resolve_relo vs bpf_core_add_cands + =="
+    );
+    println!("==    bpf_core_calc_relo_insn, as bpftool gen min_core_btf) per target vmlinux ==");
+    let objects = match btf_difftest::bpfobj::objects() {
+        Ok(o) => o,
+        Err(reason) => {
+            println!("SKIP core: {reason}\n");
+            return;
+        }
+    };
+    let objects: Vec<_> = objects.into_iter().filter(|o| !o.big_endian).collect();
+    let ours_objs: Vec<btf_core::object::BpfObject> = objects
+        .iter()
+        .map(|o| btf_core::object::BpfObject::open(&o.path).expect("ours parses the object"))
+        .collect();
+    let theirs_objs: Vec<libbpf::LibbpfCoreObject> = objects
+        .iter()
+        .map(|o| libbpf::LibbpfCoreObject::parse(&o.path).expect("libbpf parses the object"))
+        .collect();
+    let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+    println!("objects: {}", names.join(", "));
+    parse_header("vmlinux", "relos");
+    for path in corpus::vmlinux_files() {
+        let ver = corpus::version_of(&path).unwrap_or_default();
+        let ours = Btf::parse_file(&path, None).expect("ours parses");
+        let theirs = LibbpfBtf::parse(&path).expect("libbpf parses");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let na = core_resolve_ours(&ours, &ours_objs, Some(&mut a));
+        let nb = core_resolve_libbpf(&theirs, &theirs_objs, Some(&mut b));
+        assert_eq!(a.len(), b.len(), "{ver}: number of CO-RE records");
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert_eq!(
+                x, y,
+                "{ver}: record #{i}: (err, poison, new_val, target root)"
+            );
+        }
+        assert_eq!(na, nb, "{ver}: relocations resolved");
+        let (sa, sb) = interleaved(
+            cfg,
+            || core_resolve_ours(&ours, &ours_objs, None),
+            || core_resolve_libbpf(&theirs, &theirs_objs, None),
+        );
+        let r = parse_row(&format!("{ver} CO-RE"), a.len() as u32, 0, &sa, &sb);
+        summary.ratio(&format!("core-resolve/{ver}"), r, TARGET_CORE);
+        println!("  ({na} of {} relocations resolved on both sides)", a.len());
+    }
+    println!("(times in ms for all objects; r = ours/libbpf, lower is better)");
+    println!();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = !args.iter().any(|a| a == "--bench");
@@ -905,6 +1053,9 @@ fn main() {
     }
     if wants("cdump") {
         bench_c_dump(&cfg, &mut summary);
+    }
+    if wants("core") {
+        bench_core(&cfg, &mut summary);
     }
     let base = corpus::vmlinux_file(BASE_VER).map(|p| read(&p));
     match &base {

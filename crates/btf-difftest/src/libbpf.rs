@@ -47,11 +47,13 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use libbpf_sys as sys;
 
 mod co_re;
+mod core_loop;
 mod distill;
 mod ext;
 mod relocate;
 mod write;
 pub use co_re::{CoreOracleRun, core_relocate};
+pub use core_loop::{CoreShimOutcome, LibbpfCoreObject};
 pub use ext::LibbpfBtfExt;
 pub use write::{LibbpfBtfMut, WouldBeUb};
 
