@@ -202,14 +202,6 @@ static void test_opts(void)
 	before = harness_raw_copy(btf, &s0);
 	ASSERT_ERRNO(btf__dedup(btf, &small), EINVAL);
 	ASSERT_ERRNO(btf__dedup(btf, &big.opts), EINVAL);
-#ifndef HARNESS_REF_LIBBPF
-	{
-		/* libbtf does not rewrite .BTF.ext yet: documented -EOPNOTSUPP */
-		LIBBPF_OPTS(btf_dedup_opts, with_ext, .btf_ext = (struct btf_ext *)&s0);
-
-		ASSERT_ERRNO(btf__dedup(btf, &with_ext), EOPNOTSUPP);
-	}
-#endif
 	after = btf__raw_data(btf, &s1);
 	if (ASSERT_EQ(s1, s0))
 		ASSERT_MEMEQ(after, before, s0);

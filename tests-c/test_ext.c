@@ -5,7 +5,9 @@
  * on every truncation and on malformed headers and sub-sections (errno as libbpf's), records
  * longer than known (accepted in native order only); btf__parse_elf / btf__parse filling their
  * btf_ext out-parameter from an ELF file written here (with, without and with a malformed
- * .BTF.ext, which libbpf 1.7.0 leaves out without failing); btf_ext__free(NULL).
+ * .BTF.ext, which libbpf 1.7.0 leaves out without failing); btf_ext__free(NULL); btf__dedup and
+ * btf__permute given a btf_ext (opts->btf_ext) in either byte order: its string offsets and type
+ * ids follow the deduplicated strings and types, and the permuted types; failures.
  */
 #include "harness.h"
 
@@ -401,6 +403,310 @@ static void test_parse_elf(void)
 	btf__free(raw_btf);
 }
 
+/* A .BTF.ext naming BTF things: one func_info block of section `sec` with functions `fn1` and
+ * `fn2`, one line_info block with one line (`file`, `line`), one core_relo block with one
+ * relocation of type `relo` and access string `access`. */
+struct ext_refs {
+	__u32 sec, fn1, fn2, file, line, relo, access;
+};
+
+static void build_ext_refs(struct ext_buf *e, bool big, const struct ext_refs *r)
+{
+	memset(e, 0, sizeof(*e));
+	e->big = big;
+	e->b[0] = big ? 0xeb : 0x9f;
+	e->b[1] = big ? 0x9f : 0xeb;
+	e->b[2] = 1;
+	put32(e, 4, 32);
+	e->len = 32;
+	/* func_info: 4 + 8 + 2 * 8 bytes at 0 */
+	add32(e, 8);
+	add32(e, r->sec);
+	add32(e, 2);
+	add32(e, 0);
+	add32(e, r->fn1);
+	add32(e, 64);
+	add32(e, r->fn2);
+	/* line_info: 4 + 8 + 16 bytes at 28 */
+	add32(e, 16);
+	add32(e, r->sec);
+	add32(e, 1);
+	add32(e, 8);
+	add32(e, r->file);
+	add32(e, r->line);
+	add32(e, 3 << 10 | 1);
+	/* core_relo: 4 + 8 + 16 bytes at 56 */
+	add32(e, 16);
+	add32(e, r->sec);
+	add32(e, 1);
+	add32(e, 16);
+	add32(e, r->relo);
+	add32(e, r->access);
+	add32(e, 0);
+	put32(e, 8, 0);
+	put32(e, 12, 28);
+	put32(e, 16, 28);
+	put32(e, 20, 28);
+	put32(e, 24, 56);
+	put32(e, 28, 28);
+}
+
+/* Raw BTF (strings not known to be unique, as when read from a file) with duplicates and
+ * strings only a .BTF.ext uses, after an unused one:
+ *   [1] int  [2] proto -> 1  [3] FUNC fn -> 2  [4] int  [5] proto -> 4  [6] FUNC fn -> 5
+ *   [7] struct s { int a (4); int b (1) }  [8] struct s { int a (1); int b (4) }
+ * and the .BTF.ext names that go with it (`refs`). */
+static struct btf *dedup_input(struct ext_refs *refs)
+{
+	struct btf *b = btf__new_empty(), *parsed;
+	const void *raw;
+	__u32 size;
+	int i;
+
+	if (!ASSERT_OK_PTR(b))
+		return NULL;
+	btf__add_str(b, "unused");
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	btf__add_func_proto(b, 1);
+	btf__add_func(b, "fn", BTF_FUNC_GLOBAL, 2);
+	refs->sec = btf__add_str(b, "sec");
+	refs->file = btf__add_str(b, "file.c");
+	refs->line = btf__add_str(b, "x = 1;");
+	refs->access = btf__add_str(b, "0:1");
+	btf__add_str(b, "unused too");
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	btf__add_func_proto(b, 4);
+	btf__add_func(b, "fn", BTF_FUNC_GLOBAL, 5);
+	for (i = 0; i < 2; i++) {
+		btf__add_struct(b, "s", 8);
+		btf__add_field(b, "a", i ? 1 : 4, 0, 0);
+		btf__add_field(b, "b", i ? 4 : 1, 32, 0);
+	}
+	refs->fn1 = 6;
+	refs->fn2 = 3;
+	refs->relo = 8;
+	raw = btf__raw_data(b, &size);
+	parsed = btf__new(raw, size);
+	btf__free(b);
+	ASSERT_OK_PTR(parsed);
+	return parsed;
+}
+
+/* Deduped: [1] int [2] proto [3] fn [4] s; strings of the types first, then the ext's. */
+#define DEDUP_EXT_STRS "\0int\0fn\0s\0a\0b\0sec\0file.c\0x = 1;\0" "0:1"
+static const struct ext_refs deduped_refs = {
+	.sec = 14, .fn1 = 3, .fn2 = 3, .file = 18, .line = 25, .relo = 4, .access = 32,
+};
+
+static void test_dedup_ext(void)
+{
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		bool big = order == 1;
+		LIBBPF_OPTS(btf_dedup_opts, opts);
+		struct ext_refs refs;
+		struct ext_buf in, want, other;
+		struct btf *btf = dedup_input(&refs);
+		struct btf_ext *ext;
+		const struct btf_header *hdr;
+		__u32 size;
+
+		if (!btf)
+			return;
+		build_ext_refs(&in, big, &refs);
+		ext = btf_ext__new(in.b, in.len);
+		if (!ASSERT_OK_PTR(ext)) {
+			btf__free(btf);
+			return;
+		}
+		opts.btf_ext = ext;
+		ASSERT_OK(btf__dedup(btf, &opts));
+		ASSERT_EQ(btf__type_cnt(btf), 5);
+		ASSERT_STREQ(btf__str_by_offset(btf, 18), "file.c");
+		hdr = btf__raw_data(btf, &size);
+		if (ASSERT_EQ(hdr->str_len, sizeof(DEDUP_EXT_STRS)))
+			ASSERT_MEMEQ((const char *)hdr + hdr->hdr_len + hdr->str_off, DEDUP_EXT_STRS,
+				     sizeof(DEDUP_EXT_STRS));
+		build_ext_refs(&want, big, &deduped_refs);
+		same_raw(ext, &want);
+		/* and in the other byte order */
+		build_ext_refs(&other, !big, &deduped_refs);
+		ASSERT_OK(btf_ext__set_endianness(ext, big ? BTF_LITTLE_ENDIAN : BTF_BIG_ENDIAN));
+		same_raw(ext, &other);
+		btf_ext__free(ext);
+		btf__free(btf);
+	}
+}
+
+/* The other-byte-order copy made before dedup: libbtf rewrites it too, in place; libbpf 1.7.0
+ * keeps giving the copy made before. */
+static void test_dedup_ext_kept_copy(void)
+{
+	LIBBPF_OPTS(btf_dedup_opts, opts);
+	struct ext_refs refs;
+	struct ext_buf in, want;
+	struct btf *btf = dedup_input(&refs);
+	struct btf_ext *ext;
+	const void *before, *after;
+	__u32 size;
+
+	if (!btf)
+		return;
+	build_ext_refs(&in, FOREIGN == BTF_BIG_ENDIAN, &refs);
+	ext = btf_ext__new(in.b, in.len);
+	if (!ASSERT_OK_PTR(ext)) {
+		btf__free(btf);
+		return;
+	}
+	ASSERT_OK(btf_ext__set_endianness(ext, FOREIGN));
+	before = btf_ext__raw_data(ext, &size);
+	opts.btf_ext = ext;
+	ASSERT_OK(btf__dedup(btf, &opts));
+	after = btf_ext__raw_data(ext, &size);
+	ASSERT_TRUE(after == before);
+	build_ext_refs(&want, FOREIGN == BTF_BIG_ENDIAN, &deduped_refs);
+#ifndef HARNESS_REF_LIBBPF
+	same_raw(ext, &want);
+#else
+	same_raw(ext, &in);
+#endif
+	btf_ext__free(ext);
+	btf__free(btf);
+}
+
+static void test_dedup_ext_errors(void)
+{
+	struct ext_refs refs;
+	struct ext_buf in;
+	struct btf *btf = dedup_input(&refs);
+	struct btf_ext *ext;
+
+	if (!btf)
+		return;
+	/* an options struct too short to hold btf_ext: the field is not read */
+	{
+		struct btf_dedup_opts short_opts = { .sz = sizeof(size_t) };
+
+		build_ext_refs(&in, false, &refs);
+		ext = btf_ext__new(in.b, in.len);
+		if (ASSERT_OK_PTR(ext)) {
+			__u32 size;
+			const void *raw = btf__raw_data(btf, &size);
+			struct btf *copy = btf__new(raw, size);
+
+			ASSERT_OK(btf__dedup(copy, &short_opts));
+			same_raw(ext, &in);
+			btf__free(copy);
+			btf_ext__free(ext);
+		}
+	}
+#ifndef HARNESS_REF_LIBBPF
+	/* A type id past the last type, or a string offset past the strings (libbpf reads out of
+	 * bounds): -EINVAL, and neither the BTF nor the .BTF.ext changes. */
+	{
+		struct ext_refs bad[2] = { refs, refs };
+		int i;
+
+		bad[0].relo = 9;
+		bad[1].line = 4096;
+		for (i = 0; i < 2; i++) {
+			LIBBPF_OPTS(btf_dedup_opts, opts);
+			__u32 s0, s1;
+			void *before = harness_raw_copy(btf, &s0);
+			const void *after;
+
+			build_ext_refs(&in, true, &bad[i]);
+			ext = btf_ext__new(in.b, in.len);
+			if (!ASSERT_OK_PTR(ext)) {
+				free(before);
+				continue;
+			}
+			opts.btf_ext = ext;
+			ASSERT_ERRNO(btf__dedup(btf, &opts), EINVAL);
+			after = btf__raw_data(btf, &s1);
+			if (ASSERT_EQ(s1, s0))
+				ASSERT_MEMEQ(after, before, s0);
+			same_raw(ext, &in);
+			free(before);
+			btf_ext__free(ext);
+		}
+	}
+#endif
+	btf__free(btf);
+}
+
+static void test_permute_ext(void)
+{
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		bool big = order == 1;
+		LIBBPF_OPTS(btf_dedup_opts, dopts);
+		LIBBPF_OPTS(btf_permute_opts, popts);
+		struct ext_refs refs, permuted;
+		struct ext_buf in, want;
+		struct btf *btf = dedup_input(&refs);
+		struct btf_ext *ext;
+		__u32 reverse[5] = { 0, 4, 3, 2, 1 };
+		__u32 dup[5] = { 0, 4, 4, 2, 1 };
+
+		if (!btf)
+			return;
+		build_ext_refs(&in, big, &refs);
+		ext = btf_ext__new(in.b, in.len);
+		if (!ASSERT_OK_PTR(ext)) {
+			btf__free(btf);
+			return;
+		}
+		dopts.btf_ext = ext;
+		ASSERT_OK(btf__dedup(btf, &dopts));
+		popts.btf_ext = ext;
+		/* a map that is not a permutation: nothing changes */
+		ASSERT_ERRNO(btf__permute(btf, dup, 5, &popts), EINVAL);
+		build_ext_refs(&want, big, &deduped_refs);
+		same_raw(ext, &want);
+
+		ASSERT_OK(btf__permute(btf, reverse, 5, &popts));
+		ASSERT_STREQ(btf__name_by_offset(btf, btf__type_by_id(btf, 2)->name_off), "fn");
+		permuted = deduped_refs;
+		permuted.fn1 = permuted.fn2 = 2; /* fn: 3 -> 2 */
+		permuted.relo = 1;               /* s: 4 -> 1 */
+		build_ext_refs(&want, big, &permuted);
+#ifdef HARNESS_REF_LIBBPF
+		/* libbpf 1.7.0 keeps giving the other-order copy made before (see
+		 * test_dedup_ext_kept_copy): drop it */
+		btf_ext__set_endianness(ext, NATIVE);
+		btf_ext__set_endianness(ext, big ? BTF_BIG_ENDIAN : BTF_LITTLE_ENDIAN);
+#endif
+		same_raw(ext, &want);
+		btf_ext__free(ext);
+
+#ifndef HARNESS_REF_LIBBPF
+		/* A .BTF.ext type id past the last type: -EINVAL, nothing changes (libbpf has remapped
+		 * the func_info ids before it meets the bad core_relo id). */
+		{
+			__u32 s0, s1;
+			void *before = harness_raw_copy(btf, &s0);
+			const void *after;
+
+			permuted.relo = 5;
+			build_ext_refs(&in, big, &permuted);
+			ext = btf_ext__new(in.b, in.len);
+			popts.btf_ext = ext;
+			ASSERT_ERRNO(btf__permute(btf, reverse, 5, &popts), EINVAL);
+			after = btf__raw_data(btf, &s1);
+			if (ASSERT_EQ(s1, s0))
+				ASSERT_MEMEQ(after, before, s0);
+			same_raw(ext, &in);
+			free(before);
+			btf_ext__free(ext);
+		}
+#endif
+		btf__free(btf);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
@@ -408,5 +714,9 @@ int main(int argc, char **argv)
 	test_record_sizes();
 	test_malformed();
 	test_parse_elf();
+	test_dedup_ext();
+	test_dedup_ext_kept_copy();
+	test_dedup_ext_errors();
+	test_permute_ext();
 	return harness_done();
 }

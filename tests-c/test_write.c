@@ -535,15 +535,6 @@ static void test_permute_base(void)
 	ASSERT_OK(btf__permute(btf, reverse, 7, NULL));
 	VALIDATE_RAW(btf, PERMUTE_BASE_TEXT);
 
-#ifndef HARNESS_REF_LIBBPF
-	/* libbtf cannot remap .BTF.ext yet: documented -EOPNOTSUPP, nothing touched */
-	{
-		struct btf_permute_opts with_ext = { .sz = sizeof(with_ext),
-						     .btf_ext = (struct btf_ext *)&with_ext };
-
-		PERMUTE_FAILS(btf, reverse, 7, &with_ext, EOPNOTSUPP);
-	}
-#endif
 	btf__free(btf);
 }
 

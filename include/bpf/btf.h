@@ -160,7 +160,7 @@ struct btf_permute_opts {
      */
     size_t sz;
     /**
-     * A `.BTF.ext` whose type ids to remap too; only NULL is supported for now.
+     * A `.BTF.ext` whose type ids to remap too (func_info and core_relo `type_id`), or NULL.
      */
     struct btf_ext *btf_ext;
 };
@@ -174,7 +174,7 @@ struct btf_dedup_opts {
      */
     size_t sz;
     /**
-     * A `.BTF.ext` whose strings and type ids to rewrite too; only NULL is supported for now.
+     * A `.BTF.ext` whose strings and type ids to rewrite too, or NULL.
      */
     struct btf_ext *btf_ext;
     /**
@@ -893,11 +893,14 @@ LIBBPF_API int btf__add_btf(struct btf *btf, const struct btf *src_btf);
 
 /**
  * Moves type `old` to id `id_map[old]` (split BTF: `id_map[old - start]`) and rewrites every
- * reference. `.BTF.ext` remapping (`opts->btf_ext`) is not supported: -EOPNOTSUPP.
+ * reference, including the type ids of `opts->btf_ext` when given. -EINVAL for a map that is not
+ * a permutation of the own ids, or a `.BTF.ext` type id past the last type. On failure neither
+ * the types nor the `.BTF.ext` change (libbpf may leave the `.BTF.ext` half remapped). The
+ * `.BTF.ext` is rewritten in place, as for `btf__dedup`.
  *
  * # Safety
  * `btf` is NULL or a live handle; `id_map` has `id_map_cnt` readable entries; `opts` is NULL or
- * readable for `opts->sz` bytes.
+ * readable for `opts->sz` bytes; `opts->btf_ext` is NULL or a live `.BTF.ext` handle.
  */
 LIBBPF_API
 int btf__permute(struct btf *btf,
@@ -906,12 +909,17 @@ int btf__permute(struct btf *btf,
                  const struct btf_permute_opts *opts);
 
 /**
- * Deduplicates the types and strings of `btf` in place, as libbpf 1.7.0 does. `.BTF.ext`
- * rewriting (`opts->btf_ext`) is not supported: -EOPNOTSUPP. On failure the types and strings are
- * left as they were.
+ * Deduplicates the types and strings of `btf` in place, as libbpf 1.7.0 does. When
+ * `opts->btf_ext` is given, strings it references are kept and its string offsets and type ids
+ * are rewritten to follow the deduplicated strings and types. On failure the types, strings and
+ * `.BTF.ext` are left as they were (libbpf may leave them half rewritten); a `.BTF.ext` type id
+ * or string offset that names nothing in `btf` is -EINVAL. The `.BTF.ext` is rewritten in place:
+ * a `btf_ext__raw_data` pointer taken before stays valid and shows the new values, in either
+ * byte order (libbpf 1.7.0 keeps showing the old ones in the other byte order).
  *
  * # Safety
- * `btf` is NULL or a live handle; `opts` is NULL or readable for `opts->sz` bytes.
+ * `btf` is NULL or a live handle; `opts` is NULL or readable for `opts->sz` bytes;
+ * `opts->btf_ext` is NULL or a live `.BTF.ext` handle.
  */
 LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
 

@@ -22,6 +22,16 @@ pub(crate) fn into_handle(core: BtfExt) -> *mut btf_ext {
     Box::into_raw(Box::new(btf_ext { core }))
 }
 
+/// The `BtfExt` behind a handle, for functions that rewrite it (`btf__dedup`, `btf__permute`);
+/// `None` for NULL.
+///
+/// # Safety
+/// `btf_ext` is NULL or a live handle from this library, not aliased elsewhere for `'a`.
+pub(crate) unsafe fn core_mut<'a>(btf_ext: *mut btf_ext) -> Option<&'a mut BtfExt> {
+    // SAFETY: caller contract.
+    unsafe { btf_ext.as_mut() }.map(|h| &mut h.core)
+}
+
 /// Reports a failed `.BTF.ext` parse as libbpf does (its message at libbpf's level, `errno`).
 pub(crate) fn report(err: &Error) {
     print::as_libbpf(err.libbpf_log(), err.message());

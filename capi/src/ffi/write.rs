@@ -586,16 +586,19 @@ pub unsafe extern "C" fn btf__add_btf(btf: *mut btf, src_btf: *const btf) -> c_i
 pub struct btf_permute_opts {
     /// `sizeof(struct btf_permute_opts)`, set by the caller (`LIBBPF_OPTS` does it).
     pub sz: usize,
-    /// A `.BTF.ext` whose type ids to remap too; only NULL is supported for now.
+    /// A `.BTF.ext` whose type ids to remap too (func_info and core_relo `type_id`), or NULL.
     pub btf_ext: *mut super::construct::btf_ext,
 }
 
 /// Moves type `old` to id `id_map[old]` (split BTF: `id_map[old - start]`) and rewrites every
-/// reference. `.BTF.ext` remapping (`opts->btf_ext`) is not supported: -EOPNOTSUPP.
+/// reference, including the type ids of `opts->btf_ext` when given. -EINVAL for a map that is not
+/// a permutation of the own ids, or a `.BTF.ext` type id past the last type. On failure neither
+/// the types nor the `.BTF.ext` change (libbpf may leave the `.BTF.ext` half remapped). The
+/// `.BTF.ext` is rewritten in place, as for `btf__dedup`.
 ///
 /// # Safety
 /// `btf` is NULL or a live handle; `id_map` has `id_map_cnt` readable entries; `opts` is NULL or
-/// readable for `opts->sz` bytes.
+/// readable for `opts->sz` bytes; `opts->btf_ext` is NULL or a live `.BTF.ext` handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn btf__permute(
     btf: *mut btf,
@@ -608,10 +611,10 @@ pub unsafe extern "C" fn btf__permute(
         Ok(opts) => opts,
         Err(errno) => return fail_errno(errno),
     };
-    if opts.is_some_and(|o| o.sz >= std::mem::size_of::<btf_permute_opts>() && !o.btf_ext.is_null())
-    {
-        return fail_errno(libc::EOPNOTSUPP);
-    }
+    let ext_ptr = match opts {
+        Some(o) if o.sz >= std::mem::size_of::<btf_permute_opts>() => o.btf_ext,
+        _ => std::ptr::null_mut(),
+    };
     // SAFETY: caller contract.
     let (Some(b), false) = (unsafe { handle_ref(btf) }, id_map.is_null()) else {
         return fail_errno(EINVAL);
@@ -629,8 +632,10 @@ pub unsafe extern "C" fn btf__permute(
     }
     // SAFETY: `id_map_cnt` readable entries (caller contract).
     let map = unsafe { std::slice::from_raw_parts(id_map, id_map_cnt as usize) }.to_vec();
+    // SAFETY: caller contract: NULL or a live handle, used only during this call.
+    let ext = unsafe { super::ext::core_mut(ext_ptr) };
     // SAFETY: caller contract.
-    unsafe { modify(btf, |core| core.permute(&map).map(|()| 0)) }
+    unsafe { modify(btf, |core| core.permute_with_ext(&map, ext).map(|()| 0)) }
 }
 
 /// Options of `btf__dedup` (`struct btf_dedup_opts`; 24 bytes with its trailing padding).
@@ -640,7 +645,7 @@ pub unsafe extern "C" fn btf__permute(
 pub struct btf_dedup_opts {
     /// `sizeof(struct btf_dedup_opts)`, set by the caller (`LIBBPF_OPTS` does it).
     pub sz: usize,
-    /// A `.BTF.ext` whose strings and type ids to rewrite too; only NULL is supported for now.
+    /// A `.BTF.ext` whose strings and type ids to rewrite too, or NULL.
     pub btf_ext: *mut super::construct::btf_ext,
     /// Make every type signature collide (for testing): same result, slower.
     pub force_collisions: bool,
@@ -653,12 +658,17 @@ const DEDUP_OPTS_BTF_EXT_END: usize =
 /// bytes from here to `sz`, padding included, must be zero.
 const DEDUP_OPTS_KNOWN_LEN: usize = std::mem::offset_of!(btf_dedup_opts, force_collisions) + 1;
 
-/// Deduplicates the types and strings of `btf` in place, as libbpf 1.7.0 does. `.BTF.ext`
-/// rewriting (`opts->btf_ext`) is not supported: -EOPNOTSUPP. On failure the types and strings are
-/// left as they were.
+/// Deduplicates the types and strings of `btf` in place, as libbpf 1.7.0 does. When
+/// `opts->btf_ext` is given, strings it references are kept and its string offsets and type ids
+/// are rewritten to follow the deduplicated strings and types. On failure the types, strings and
+/// `.BTF.ext` are left as they were (libbpf may leave them half rewritten); a `.BTF.ext` type id
+/// or string offset that names nothing in `btf` is -EINVAL. The `.BTF.ext` is rewritten in place:
+/// a `btf_ext__raw_data` pointer taken before stays valid and shows the new values, in either
+/// byte order (libbpf 1.7.0 keeps showing the old ones in the other byte order).
 ///
 /// # Safety
-/// `btf` is NULL or a live handle; `opts` is NULL or readable for `opts->sz` bytes.
+/// `btf` is NULL or a live handle; `opts` is NULL or readable for `opts->sz` bytes;
+/// `opts->btf_ext` is NULL or a live `.BTF.ext` handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn btf__dedup(btf: *mut btf, opts: *const btf_dedup_opts) -> c_int {
     // SAFETY: `opts` is NULL or readable for its `sz` (caller contract).
@@ -666,9 +676,10 @@ pub unsafe extern "C" fn btf__dedup(btf: *mut btf, opts: *const btf_dedup_opts) 
         Ok(opts) => opts,
         Err(errno) => return fail_errno(errno),
     };
-    if opts.is_some_and(|o| o.sz >= DEDUP_OPTS_BTF_EXT_END && !o.btf_ext.is_null()) {
-        return fail_errno(libc::EOPNOTSUPP);
-    }
+    let ext_ptr = match opts {
+        Some(o) if o.sz >= DEDUP_OPTS_BTF_EXT_END => o.btf_ext,
+        _ => std::ptr::null_mut(),
+    };
     let force_collisions = opts.is_some_and(|o| {
         // Read as a byte: a C `bool` holding anything but 0 or 1 must not become a Rust `bool`.
         let at = std::mem::offset_of!(btf_dedup_opts, force_collisions);
@@ -676,6 +687,12 @@ pub unsafe extern "C" fn btf__dedup(btf: *mut btf, opts: *const btf_dedup_opts) 
         o.sz >= DEDUP_OPTS_KNOWN_LEN && unsafe { *std::ptr::from_ref(o).cast::<u8>().add(at) } != 0
     });
     let dedup_opts = btf_core::DedupOptions::new().force_collisions(force_collisions);
+    // SAFETY: caller contract: NULL or a live handle, used only during this call.
+    let ext = unsafe { super::ext::core_mut(ext_ptr) };
     // SAFETY: caller contract.
-    unsafe { modify(btf, |core| core.dedup(&dedup_opts).map(|()| 0)) }
+    unsafe {
+        modify(btf, |core| {
+            core.dedup_with_ext(&dedup_opts, ext).map(|()| 0)
+        })
+    }
 }
