@@ -29,6 +29,7 @@ mod model;
 pub mod object;
 mod read;
 mod relocate;
+pub mod validate;
 mod write;
 
 pub use dedup::DedupOptions;
