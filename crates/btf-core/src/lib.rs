@@ -17,6 +17,7 @@
 // The architecture in folders (see the README): `model` is the BTF object and its views, `read`
 // turns bytes into it, `write` builds and serialises it, `dedup`/`distill`/`relocate` transform
 // split BTF, `dump` renders it as text; `mem` fences the crate's only `unsafe` code.
+pub mod check;
 pub mod co_re;
 mod dedup;
 mod distill;
