@@ -8,6 +8,7 @@
 
 pub mod bpfobj;
 pub mod corpus;
+pub mod kernel;
 pub mod libbpf;
 pub mod memfd;
 pub mod stats;

@@ -210,7 +210,11 @@ impl<'a> Env<'a> {
         if off < self.start_str_off {
             return self.base?.str_bytes(off);
         }
-        let s = self.strings.get((off - self.start_str_off) as usize..)?;
+        let local = (off - self.start_str_off) as usize;
+        if local >= self.strings.len() {
+            return None;
+        }
+        let s = &self.strings[local..];
         Some(match memchr0(s) {
             Some(n) => &s[..n],
             None => s,
