@@ -185,6 +185,34 @@ fn seed_datasec() -> Vec<u8> {
     raw(&b)
 }
 
+/// Long modifier chains (30 deep, near the kernel's 32-entry resolve stack), type tags above
+/// modifiers, floats in a struct (alignment checks), a pointer cycle through a struct.
+fn seed_chains() -> Vec<u8> {
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let mut top = int;
+    for i in 0..30 {
+        top = if i % 3 == 0 {
+            b.add_typedef(format!("t{i}"), top).unwrap()
+        } else {
+            b.add_const(top).unwrap()
+        };
+    }
+    let tt = b.add_type_tag("a", top).unwrap();
+    let tt2 = b.add_type_tag("b", tt).unwrap();
+    let p = b.add_ptr(tt2).unwrap();
+    let flt = b.add_float("float", 4).unwrap();
+    let f16 = b.add_float("long double", 16).unwrap();
+    let st = b.add_struct("fl", 48).unwrap();
+    b.add_field("f", flt, 0, 0).unwrap();
+    b.add_field("deep", top, 32, 0).unwrap();
+    b.add_field("p", p, 64, 0).unwrap();
+    b.add_field("ld", f16, 128, 0).unwrap();
+    b.add_field("self", st + 1, 256, 0).unwrap();
+    b.add_ptr(st).unwrap();
+    raw(&b)
+}
+
 /// A standalone copy of `roots` and everything they refer to, if that is at most `cap` types.
 fn closure_slice(src: &Btf, roots: &[u32], cap: usize) -> Option<Vec<u8>> {
     use btf_core::fields::{FieldKind, field_positions};
@@ -223,6 +251,8 @@ fn closure_slice(src: &Btf, roots: &[u32], cap: usize) -> Option<Vec<u8>> {
     Some(raw(&b))
 }
 
+type TypePred = fn(&btf_core::TypeRef<'_>) -> bool;
+
 /// Slices of the newest corpus vmlinux: the first few roots of several kinds whose closure is
 /// small (a bitfield struct, a union, an ENUM64, a FUNC, a typedef of a function pointer).
 fn seed_corpus_slices() -> Vec<(String, Vec<u8>)> {
@@ -233,7 +263,7 @@ fn seed_corpus_slices() -> Vec<(String, Vec<u8>)> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let wanted: [(&str, fn(&btf_core::TypeRef<'_>) -> bool); 5] = [
+    let wanted: [(&str, TypePred); 5] = [
         ("kflag-struct", |t| {
             t.is(btf_core::Kind::Struct) && t.kflag() && t.vlen() > 3
         }),
@@ -282,6 +312,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         ("builder:all-kinds".to_string(), seed_all_kinds()),
         ("builder:bitfields".to_string(), seed_bitfields()),
         ("builder:datasec".to_string(), seed_datasec()),
+        ("builder:chains".to_string(), seed_chains()),
     ];
     s.extend(seed_bpf_objects());
     s.extend(seed_corpus_slices());
@@ -592,6 +623,73 @@ fn mutate(seed: &[u8], rng: &mut Rng) -> (Vec<u8>, String) {
     (b, desc.join("; "))
 }
 
+/// The reason part of a log line: what follows the type's details, numbers blanked.
+fn reason_of(line: &str) -> String {
+    const REASONS: [&str; 52] = [
+        "meta_left",
+        "Invalid btf_info",
+        "Invalid kind",
+        "Invalid name_offset",
+        "vlen != 0",
+        "Invalid btf_info kind_flag",
+        "Invalid int_data",
+        "nr_bits exceeds type_size",
+        "nr_bits exceeds",
+        "Unsupported encoding",
+        "Invalid type_id",
+        "Invalid name",
+        "type != 0",
+        "size != 0",
+        "Invalid elem",
+        "Invalid index",
+        "Invalid member name_offset",
+        "Invalid member bits_offset",
+        "Member bits_offset exceeds its struct size",
+        "Unexpected size",
+        "Invalid func linkage",
+        "Linkage not supported",
+        "size == 0",
+        "Invalid offset+size",
+        "Invalid offset",
+        "Invalid size",
+        "Invalid btf_info size",
+        "Invalid type_size",
+        "Invalid value",
+        "Invalid component_idx",
+        "Invalid member bitfield_size",
+        "Invalid member base type",
+        "Invalid member offset",
+        "nr_copy_bits exceeds 128",
+        "Member exceeds struct_size",
+        "Member is not byte aligned",
+        "Member is not properly aligned",
+        "Invalid member",
+        "Invalid array of int",
+        "Array size overflows U32_MAX",
+        "Not a VAR kind member",
+        "Invalid type",
+        "Invalid return type",
+        "Invalid arg#",
+        "Loop detected",
+        "Exceeded max resolving depth",
+        "Invalid resolve state",
+        "Type tags don't precede modifiers",
+        "Max chain length or cycle detected",
+        "String section",
+        "Invalid string section",
+        "Invalid magic",
+    ];
+    let head = line.trim_start();
+    REASONS
+        .iter()
+        .filter(|r| head.contains(*r))
+        .max_by_key(|r| r.len())
+        .map_or_else(
+            || head.chars().filter(|c| !c.is_ascii_digit()).collect(),
+            |r| r.to_string(),
+        )
+}
+
 const MUTATIONS: usize = 110_000;
 const RNG_SEEDS: [u64; 3] = [1, 0x5eed, 0xdead_beef];
 
@@ -628,7 +726,7 @@ fn mutations_agree_with_kernel() {
                 .flat_map(move |&r| (0..per).map(move |k| (s, r, k)))
         })
         .collect();
-    let results: Vec<(usize, bool, bool, bool, String)> = jobs
+    let results: Vec<(usize, bool, bool, bool, String, String)> = jobs
         .par_iter()
         .map(|&(s, r, k)| {
             let mut rng = Rng::new(s as u64, r, k as u64);
@@ -650,7 +748,8 @@ fn mutations_agree_with_kernel() {
                     }
                 )
             };
-            (s, kv.accepted, v, m, line)
+            let reason = reason_of(&kv.last_line);
+            (s, kv.accepted, v, m, line, reason)
         })
         .collect();
     let total = results.len();
@@ -669,6 +768,16 @@ fn mutations_agree_with_kernel() {
             "  {}: {n} mutations, {acc} accepted by the kernel",
             seeds[s].0
         );
+    }
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in results.iter().filter(|r| !r.1) {
+        *reasons.entry(r.5.as_str()).or_default() += 1;
+    }
+    let mut reasons: Vec<(&str, usize)> = reasons.into_iter().collect();
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+    println!("kernel rejections by reason ({} distinct):", reasons.len());
+    for (r, n) in &reasons {
+        println!("  {n:>6}  {r}");
     }
     let bad_verdicts: Vec<&String> = results.iter().filter(|r| !r.2).map(|r| &r.4).collect();
     let bad_msgs: Vec<&String> = results
