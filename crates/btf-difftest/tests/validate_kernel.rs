@@ -813,3 +813,89 @@ fn mutations_agree_with_kernel() {
         "messages agree on only {msg_ok}/{rejected}"
     );
 }
+
+/// Cases random mutation rarely reaches: the resolve stack's depth limit, struct and pointer
+/// loops, arrays of bitfield ints, FUNC with an unnamed argument, DATASEC of a non-VAR.
+#[test]
+fn targeted_cases_agree_with_kernel() {
+    if !oracle_or_skip("targeted_cases_agree_with_kernel") {
+        return;
+    }
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    let deep = |n: usize| {
+        let mut b = Btf::new_empty();
+        let mut top = b.add_int("int", 4, 1).unwrap();
+        for _ in 0..n {
+            top = b.add_const(top).unwrap();
+        }
+        b.add_struct("s", 4).unwrap();
+        b.add_field("x", top, 0, 0).unwrap();
+        raw(&b)
+    };
+    cases.push(("const chain 31", deep(31)));
+    cases.push(("const chain 40", deep(40)));
+    // Chains that refer forward are resolved in one walk: the 32-entry stack overflows.
+    let forward = |n: u32| {
+        let mut b = Btf::new_empty();
+        for i in 1..=n {
+            b.add_const(i + 1).unwrap();
+        }
+        b.add_int("int", 4, 1).unwrap();
+        raw(&b)
+    };
+    cases.push(("forward const chain 31", forward(31)));
+    cases.push(("forward const chain 33", forward(33)));
+    let mut b = Btf::new_empty();
+    let a = b.add_struct("A", 4).unwrap();
+    b.add_field("b", a + 1, 0, 0).unwrap();
+    b.add_struct("B", 4).unwrap();
+    b.add_field("a", a, 0, 0).unwrap();
+    cases.push(("struct loop", raw(&b)));
+    let mut b = Btf::new_empty();
+    let p = b.add_ptr(2).unwrap();
+    b.add_const(p).unwrap();
+    cases.push(("pointer loop", raw(&b)));
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let td = b.add_typedef("t", int).unwrap();
+    b.add_typedef("u", td + 1).unwrap();
+    cases.push(("typedef self loop", raw(&b)));
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let proto = b.add_func_proto(int).unwrap();
+    b.add_func_param("", int).unwrap();
+    b.add_func("f", FUNC_GLOBAL, proto).unwrap();
+    cases.push(("func unnamed arg", raw(&b)));
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    b.add_datasec(".data", 4).unwrap();
+    b.add_datasec_var_info(int, 0, 4).unwrap();
+    cases.push(("datasec of int", raw(&b)));
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let v = b.add_var("v", VAR_STATIC, int).unwrap();
+    b.add_datasec(".data", 2).unwrap();
+    b.add_datasec_var_info(v, 0, 2).unwrap();
+    cases.push(("datasec entry smaller than var", raw(&b)));
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let td = b.add_typedef("t", int).unwrap();
+    b.add_decl_tag("x", td, 0).unwrap();
+    cases.push(("decl tag index on typedef", raw(&b)));
+    let mut failures = Vec::new();
+    for (name, bytes) in &cases {
+        let ours = validate::validate_bytes(bytes);
+        let k = kernel::verdict(bytes);
+        println!(
+            "{name}: ours {}; kernel accepted={} errno {} {:?}",
+            show(&ours),
+            k.accepted,
+            k.errno,
+            k.last_line
+        );
+        if compare(&ours, &k) != (true, true) {
+            failures.push(*name);
+        }
+    }
+    assert!(failures.is_empty(), "differ: {failures:?}");
+}
