@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::log::Log;
 use super::{CoreError, EINVAL, btf_kind_str, is_any_enum, name_at, text};
+use crate::model::index::EssentialIndex;
 use crate::{Btf, TypeRef};
 
 /// Length of `name` without its flavour suffix: everything from the last `___` that has a
@@ -122,8 +123,28 @@ impl CandidateCache {
     }
 }
 
+/// Calls `f` with each type id of `btf` (base chain included) from `start_id` on whose kind is
+/// CO-RE-compatible with `kind` and whose name's essential part is `key`, in ascending order: what
+/// a scan of every id would find, looked up in each object's [`EssentialIndex`] (built on first
+/// use and kept with the object).
+fn each_candidate(btf: &Btf, kind: u32, key: &[u8], start_id: u32, f: &mut impl FnMut(u32)) {
+    if start_id < btf.start_id() {
+        if let Some(base) = &btf.base {
+            each_candidate(base, kind, key, start_id, f);
+        }
+    }
+    let ids = btf
+        .essential_names
+        .get_or_init(EssentialIndex::default)
+        .find(btf, kind, key);
+    let from = ids.partition_point(|&id| id < start_id);
+    for &id in &ids[from..] {
+        f(id);
+    }
+}
+
 /// `bpf_core_add_cands`: appends every type of `targ` from `start_id` on whose kind is compatible
-/// with the local type and whose essential name equals the local one.
+/// with the local type and whose essential name equals the local one, in id order.
 #[allow(clippy::too_many_arguments)]
 fn add_cands(
     local: &Btf,
@@ -139,21 +160,15 @@ fn add_cands(
         return;
     };
     let local_name = name_at(local, local_t.name_off());
-    let prefix = &local_name[..local_essent_len.min(local_name.len())];
-    for id in start_id.max(1)..targ.type_cnt() {
+    let key = &local_name[..local_essent_len.min(local_name.len())];
+    if key.is_empty() {
+        return;
+    }
+    each_candidate(targ, local_t.kind_raw(), key, start_id.max(1), &mut |id| {
         let Some(t) = targ.type_by_id(id) else {
-            continue;
+            return;
         };
-        if !kind_core_compat(&t, local_t) {
-            continue;
-        }
-        let targ_name = name_at(targ, t.name_off());
-        if targ_name.is_empty() || essential_name_len(targ_name) != local_essent_len {
-            continue;
-        }
-        if !targ_name.starts_with(prefix) {
-            continue;
-        }
+        debug_assert!(kind_core_compat(&t, local_t));
         log.debug(format!(
             "CO-RE relocating [{}] {} {}: found target candidate [{}] {} {} in [{}]",
             local_t.id(),
@@ -161,14 +176,14 @@ fn add_cands(
             text(local_name),
             id,
             btf_kind_str(t.kind_raw()),
-            text(targ_name),
+            text(name_at(targ, t.name_off())),
             targets.name(target)
         ));
         out.push(Candidate {
             target,
             type_id: id,
         });
-    }
+    });
 }
 
 /// `bpf_core_find_cands`: candidates for local type `local_id` in the kernel BTF, then (only if

@@ -424,6 +424,103 @@ fn module_search_only_without_vmlinux_candidates() {
     assert!(c.unwrap().iter().all(|c| c.target == 0));
 }
 
+/// Candidates by a scan of every type from `start` on, as `bpf_core_add_cands` finds them.
+fn scanned_cands(local: &Btf, local_id: u32, targ: &Btf, start: u32) -> Vec<u32> {
+    let lt = local.type_by_id(local_id).unwrap();
+    let lname = local.name_of(&lt);
+    let le = essential_name_len(lname);
+    (start..targ.type_cnt())
+        .filter(|&id| {
+            let t = targ.type_by_id(id).unwrap();
+            let name = targ.name_of(&t);
+            kind_core_compat(&t, &lt)
+                && !name.is_empty()
+                && essential_name_len(name) == le
+                && name[..le] == lname[..le]
+        })
+        .collect()
+}
+
+fn found_ids(local: &Btf, local_id: u32, targets: &Targets<'_>) -> Vec<u32> {
+    let (c, _) = find_cands(local, local_id, targets);
+    c.unwrap().iter().map(|c| c.type_id).collect()
+}
+
+/// The target's candidate index (by kind class and essential name) finds what a scan finds, in
+/// id order, across a base chain, and sees types added after it was built.
+#[test]
+fn candidate_index_equals_a_scan() {
+    let names = [
+        "task",
+        "task___a",
+        "task___b",
+        "task_x",
+        "_task",
+        "task___",
+        "task____x",
+        "a___b___c",
+        "a___b",
+        "a",
+        "ta",
+        "x___y_",
+        "___z",
+        "task___a___b",
+    ];
+    let fill = |b: &mut Btf, from: usize| {
+        for (i, n) in names.iter().enumerate().skip(from) {
+            b.add_struct(n, 4).unwrap();
+            b.add_union(n, 4).unwrap();
+            if i % 2 == 0 {
+                b.add_enum(n, 4).unwrap();
+            } else {
+                b.add_enum64(n, 8, false).unwrap();
+            }
+            b.add_typedef(n, 1).unwrap();
+            b.add_fwd(n, FwdKind::Struct).unwrap();
+            b.add_int(n, 4, 0).unwrap();
+        }
+        b.add_struct("", 4).unwrap();
+    };
+    let mut local = Btf::new_empty();
+    let mut locals = Vec::new();
+    for n in names {
+        locals.push(local.add_struct(n, 4).unwrap());
+        locals.push(local.add_union(n, 4).unwrap());
+        locals.push(local.add_enum(n, 4).unwrap());
+        locals.push(local.add_enum64(n, 8, true).unwrap());
+        locals.push(local.add_typedef(n, 1).unwrap());
+        locals.push(local.add_fwd(n, FwdKind::Union).unwrap());
+        locals.push(local.add_int(n, 4, 0).unwrap());
+        locals.push(local.add_float(n, 4).unwrap());
+    }
+    let mut base = Btf::new_empty();
+    fill(&mut base, 0);
+    let check = |targ: &Btf, start: u32, targets: &Targets<'_>| {
+        let mut total = 0;
+        for &id in &locals {
+            let want = scanned_cands(&local, id, targ, start);
+            assert_eq!(found_ids(&local, id, targets), want, "local [{id}]");
+            total += want.len();
+        }
+        assert!(total > 100, "{total}");
+    };
+    check(&base, 1, &Targets::custom(&base));
+    // Built; a modification drops it, and the next search sees the new types.
+    fill(&mut base, 5);
+    check(&base, 1, &Targets::custom(&base));
+    // Split over a base: a custom target's search covers the base's types first.
+    let base = Arc::new(base);
+    let mut split = Btf::new_empty_split(base.clone());
+    fill(&mut split, 3);
+    check(&split, 1, &Targets::custom(&split));
+    // A module's own types only, after the kernel had no candidates.
+    let empty = Arc::new(Btf::new_empty());
+    let mut module = Btf::new_empty_split(empty.clone());
+    fill(&mut module, 0);
+    let kernel = Targets::kernel(&empty, vec![("m".into(), &module)]);
+    check(&module, empty.type_cnt(), &kernel);
+}
+
 #[test]
 fn types_match_and_compat() {
     let mut l = Btf::new_empty();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use crate::mem::once::RaceOnce;
-use crate::model::index::NameIndex;
+use crate::model::index::{EssentialIndex, NameIndex};
 use crate::model::raw::{Header, KindLayout};
 use crate::model::section::Section;
 use crate::model::strings::StringIndex;
@@ -111,6 +111,9 @@ pub struct Btf {
     /// shared object never wait for each other, and a fork never inherits a half-taken lock.
     pub(crate) guessed_pointer_size: RaceOnce<Option<u32>>,
     pub(crate) names: RaceOnce<NameIndex>,
+    /// Own named types grouped by essential name, for CO-RE candidate search; built on first
+    /// search, dropped by [`Btf::make_modifiable`] (which every modification goes through).
+    pub(crate) essential_names: RaceOnce<EssentialIndex>,
     /// Interning index of own strings, built on first string lookup or addition.
     pub(crate) str_index: RaceOnce<StringIndex>,
     /// libbpf's `strs_deduped`: own strings are known to be unique, so `dedup` leaves them as they
@@ -147,6 +150,7 @@ impl Btf {
             explicit_pointer_size: Setting::default(),
             guessed_pointer_size: RaceOnce::new(),
             names: RaceOnce::new(),
+            essential_names: RaceOnce::new(),
             str_index: RaceOnce::new(),
             strs_deduped: header.str_len == 0 || (standalone && header.str_len == 1),
         }
@@ -247,6 +251,16 @@ impl Btf {
     /// The string at `off` as bytes without its NUL; `None` if `off` is out of range.
     pub fn str_bytes(&self, off: u32) -> Option<&[u8]> {
         self.str_by_offset(off).map(CStr::to_bytes)
+    }
+
+    /// The first `len` bytes at logical string offset `off` (fewer at the end of the section,
+    /// none for an unresolvable offset), read in place without measuring the string: the caller
+    /// knows the string is at least that long.
+    pub(crate) fn str_prefix(&self, off: u32, len: usize) -> &[u8] {
+        self.string_home(off).map_or(&[], |(home, local)| {
+            let s = &home.strings[local..];
+            &s[..len.min(s.len())]
+        })
     }
 
     /// Whether the string at logical offset `off` is exactly `name`; an unresolvable offset

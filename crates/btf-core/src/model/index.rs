@@ -8,6 +8,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
+use crate::mem::once::RaceOnce;
 use crate::model::btf::Btf;
 use crate::model::types::TypeRef;
 
@@ -108,5 +109,126 @@ impl NameIndex {
                     .map(|&(_, _, id)| id)
             }
         }
+    }
+}
+
+/// The CO-RE candidate index: own type ids with a name, by kind class (ENUM and ENUM64 share
+/// one, as they may stand for each other in CO-RE; every other kind is its own) and then by the
+/// name's essential part (the name without its `___flavour` suffix,
+/// [`crate::co_re::essential_name_len`]), ascending. libbpf's `bpf_core_add_cands` scans every type
+/// for each local type it searches; one lookup here yields the same kind-compatible ids, in the
+/// same order. Each class is built on its first search (CO-RE searches a few classes — structs,
+/// unions, enums, typedefs — and rarely the functions that make up half of a vmlinux), and the
+/// whole index is dropped by any modification of the object.
+#[derive(Debug, Default)]
+pub(crate) struct EssentialIndex {
+    classes: [RaceOnce<ClassIndex>; 32],
+}
+
+impl Clone for EssentialIndex {
+    fn clone(&self) -> Self {
+        EssentialIndex {
+            classes: std::array::from_fn(|i| self.classes[i].clone()),
+        }
+    }
+}
+
+/// The kind class of raw kind `kind` (the slot in [`EssentialIndex::classes`]).
+fn kind_class(kind: u32) -> usize {
+    match kind {
+        19 => 6, // ENUM64 with ENUM
+        k => k as usize & 31,
+    }
+}
+
+/// One kind class of [`EssentialIndex`].
+#[derive(Clone, Debug, Default)]
+struct ClassIndex {
+    /// (name offset of the group's first type, essential length, first position in `ids`, number
+    /// of ids).
+    groups: HashTable<(u32, u32, u32, u32)>,
+    /// Ids of each group, back to back.
+    ids: Vec<u32>,
+}
+
+/// A group's key: the first `len` bytes of the name at `off` (its first type's), in place.
+fn prefix(btf: &Btf, off: u32, len: u32) -> &[u8] {
+    btf.str_prefix(off, len as usize)
+}
+
+impl ClassIndex {
+    fn build(btf: &Btf, class: usize) -> ClassIndex {
+        // Pass 1: each named own type of the class (id, name offset, essential length).
+        let mut members: Vec<(u32, u32, u32)> = Vec::new();
+        for t in btf.types() {
+            if kind_class(t.kind_raw()) != class {
+                continue;
+            }
+            let off = t.name_off();
+            let name = btf.str_bytes(off).unwrap_or(b"");
+            let len = crate::co_re::essential_name_len(name) as u32;
+            if len != 0 {
+                members.push((t.id(), off, len));
+            }
+        }
+        // Pass 2: each member's group (replacing its name offset), and each group's size.
+        let mut groups: HashTable<(u32, u32, u32, u32)> = HashTable::with_capacity(members.len());
+        let mut sizes: Vec<u32> = Vec::new();
+        for (_, off, len) in &mut members {
+            let key = prefix(btf, *off, *len);
+            let entry = groups.entry(
+                hash_name(key),
+                |&(o, l, _, _)| l == *len && prefix(btf, o, l) == key,
+                |&(o, l, _, _)| hash_name(prefix(btf, o, l)),
+            );
+            let g = match entry {
+                Entry::Occupied(e) => e.get().2,
+                Entry::Vacant(v) => {
+                    let g = sizes.len() as u32;
+                    v.insert((*off, *len, g, 0));
+                    sizes.push(0);
+                    g
+                }
+            };
+            sizes[g as usize] += 1;
+            *off = g;
+        }
+        // Pass 3: groups laid out in `ids` in the order they were first seen, ids ascending.
+        let mut next = Vec::with_capacity(sizes.len());
+        let mut pos = 0u32;
+        for &n in &sizes {
+            next.push(pos);
+            pos += n;
+        }
+        for entry in groups.iter_mut() {
+            let g = entry.2 as usize;
+            entry.2 = next[g];
+            entry.3 = sizes[g];
+        }
+        let mut ids = vec![0u32; pos as usize];
+        for (id, g, _) in members {
+            let slot = &mut next[g as usize];
+            ids[*slot as usize] = id;
+            *slot += 1;
+        }
+        ClassIndex { groups, ids }
+    }
+}
+
+impl EssentialIndex {
+    /// Own ids of kinds CO-RE-compatible with `kind` whose name's essential part is `key`
+    /// (non-empty), ascending.
+    pub(crate) fn find(&self, btf: &Btf, kind: u32, key: &[u8]) -> &[u32] {
+        let class = kind_class(kind);
+        let index = self.classes[class].get_or_init(|| ClassIndex::build(btf, class));
+        let len = key.len() as u32;
+        index
+            .groups
+            .find(hash_name(key), |&(o, l, _, _)| {
+                l == len && prefix(btf, o, l) == key
+            })
+            .map_or(&[], |&(_, _, start, n)| {
+                &index.ids[start as usize..(start + n) as usize]
+            })
     }
 }

@@ -96,10 +96,12 @@ impl Btf {
     }
 
     /// Drops the retained original bytes, as libbpf's first modification does: from now on
-    /// `raw_data` is rebuilt from header, types and strings.
+    /// `raw_data` is rebuilt from header, types and strings. (Also drops the CO-RE candidate
+    /// index, which is rebuilt on the next candidate search.)
     pub fn make_modifiable(&mut self) {
         self.modified.set();
         self.original = None;
+        self.essential_names = RaceOnce::new();
     }
 
     /// Sets the byte order `raw_data` writes (`btf__set_endianness`).
