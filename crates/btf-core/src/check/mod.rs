@@ -11,8 +11,8 @@
 //!   for the reason [`RelocateFailure`] gives ([`Verdict::Inconsistent`]);
 //! - **without one**, from every signal the data offers, each of which is a rule that a module
 //!   read over the base it was built against cannot break:
-//!   - the kernel's own rules for module BTF over this base (when `btf_core::validate` is
-//!     available, see `kernel.rs`);
+//!   - the kernel's own rules for module BTF over this base ([`crate::validate`], the
+//!     module-load path: names the kernel refuses, kinds and vlen, ids in range, ...);
 //!   - references that do not exist over this base (ids past the last type, name offsets past
 //!     the last string: what libbpf refuses);
 //!   - how the module uses each type it references, by the rules of C and of the kernel's BTF
@@ -97,19 +97,20 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Which rule a finding breaks; the grouping key of batch reports.
+/// Which rule a finding breaks; the grouping key of batch reports. Ordered by how directly a
+/// packager can act on it (findings are listed in this order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
+    /// The module's `.BTF.base` does not relocate onto the base.
+    Relocation,
+    /// `.modinfo` vermagic names another kernel release than the base's.
+    Vermagic,
+    /// A `__versions` CRC differs from the base's CRC of that symbol.
+    SymbolCrc,
     /// The kernel's BTF checker (`btf_core::validate`) rejects the module over this base.
     KernelRules,
     /// A type id past the last type of base + module (libbpf and the kernel refuse it).
     TypeIdRange,
-    /// A name offset past the last string of base + module (libbpf and the kernel refuse it).
-    StringRange,
-    /// A name offset that lands inside a string instead of at its start.
-    StringStart,
-    /// A name the kernel requires to be an identifier (or non-empty) is not one.
-    Name,
     /// A PTR, TYPEDEF, CONST, VOLATILE, RESTRICT or TYPE_TAG targets a FUNC, VAR, DATASEC or
     /// DECL_TAG.
     RefTarget,
@@ -138,12 +139,12 @@ pub enum Rule {
     Datasec,
     /// A DECL_TAG on a type or component that cannot carry it.
     DeclTag,
-    /// `.modinfo` vermagic names another kernel release than the base's.
-    Vermagic,
-    /// A `__versions` CRC differs from the base's CRC of that symbol.
-    SymbolCrc,
-    /// The module's `.BTF.base` does not relocate onto the base.
-    Relocation,
+    /// A name offset past the last string of base + module (libbpf and the kernel refuse it).
+    StringRange,
+    /// A name offset that lands inside a string instead of at its start.
+    StringStart,
+    /// A name the kernel requires to be an identifier (or non-empty) is not one.
+    Name,
 }
 
 impl Rule {
@@ -296,12 +297,12 @@ impl fmt::Display for Undecidable {
 /// What the kernel's BTF rules said about the module over this base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KernelRules {
-    /// `btf_core::validate` is not part of this build yet, or did not apply (distilled modules
-    /// are decided by relocation).
+    /// Not run: distilled modules are decided by relocation.
     NotRun,
     /// The kernel would accept the module's BTF over this base.
     Accepted,
-    /// The kernel would refuse it: the type it names (if any), errno and its verifier-log reason.
+    /// The kernel would refuse it: the type it names (if any; a rejection without a type does not
+    /// depend on the base and is only a note), errno and its verifier-log reason.
     Rejected {
         type_id: Option<u32>,
         errno: i32,
@@ -499,13 +500,24 @@ impl BaseChecker {
             rules::check_all(&view, &mut sink);
             report.stats = view.stats();
             report.kernel = kernel::kernel_rules(parts.btf, &self.base);
-            if let KernelRules::Rejected {
-                type_id, message, ..
-            } = &report.kernel
-            {
-                sink.push(Rule::KernelRules, *type_id, None, || {
-                    format!("the kernel refuses this module's BTF over this base: {message}")
-                });
+            match &report.kernel {
+                KernelRules::Rejected {
+                    type_id: Some(id),
+                    message,
+                    ..
+                } => {
+                    let base_id = None;
+                    sink.push(Rule::KernelRules, Some(*id), base_id, || {
+                        format!(
+                            "the kernel refuses this module's BTF over this base \
+                             ('failed to validate module BTF'): {message}"
+                        )
+                    });
+                }
+                KernelRules::Rejected { message, .. } => report.notes.push(format!(
+                    "the kernel would refuse this BTF whatever the base: {message}"
+                )),
+                _ => {}
             }
         }
         self.check_identity(parts, &mut sink, &mut report);
