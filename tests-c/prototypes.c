@@ -152,6 +152,19 @@ LIBBPF_API int btf_dump__dump_type_data(struct btf_dump *d, __u32 id, const void
 /* The btf__parse_opts proposed for libbpf 1.5.0 (v2-v4 of "bpf: support resilient split BTF"). */
 LIBBPF_API struct btf *btf__parse_opts(const char *path, struct btf_parse_opts *opts);
 
+/* ---- libbtf's own extensions (node LIBBTF_0.2.0): the checks of `btf check` ------------------ */
+
+LIBBPF_API int libbtf__check(const void *module, size_t size, const struct btf *base,
+			     const struct libbtf_check_opts *opts);
+LIBBPF_API int libbtf__validate(const void *data, size_t size,
+				const struct libbtf_check_opts *opts);
+_Static_assert(LIBBTF_CHECK_CONSISTENT == 0 && LIBBTF_CHECK_INCONSISTENT == 1 &&
+		       LIBBTF_CHECK_UNDECIDABLE == 2,
+	       "libbtf__check verdicts");
+_Static_assert(offsetof(struct libbtf_check_opts, libbtf_check_opts__last_field) ==
+		       3 * sizeof(void *),
+	       "libbtf_check_opts.log_size");
+
 /* ---- btf.h: constants, enums, options structs ------------------------------------------------ */
 
 _Static_assert(BTF_LITTLE_ENDIAN == 0 && BTF_BIG_ENDIAN == 1, "btf_endianness");

@@ -43,6 +43,22 @@ enum btf_fwd_kind {
 };
 
 /**
+ * `libbtf__check`: the module's BTF belongs to the base (or `libbtf__validate`: valid BTF).
+ */
+#define LIBBTF_CHECK_CONSISTENT 0
+
+/**
+ * `libbtf__check`: some reference of the module cannot be right over the base (or
+ * `libbtf__validate`: the kernel would refuse the BTF).
+ */
+#define LIBBTF_CHECK_INCONSISTENT 1
+
+/**
+ * `libbtf__check`: nothing failed, but nothing in the data identifies the base.
+ */
+#define LIBBTF_CHECK_UNDECIDABLE 2
+
+/**
  * The opaque `struct btf` of libbpf's API.
  */
 struct btf;
@@ -58,6 +74,31 @@ struct btf_dump;
  * bytes in the foreign byte order are made on first request and kept, as libbpf keeps them.
  */
 struct btf_ext;
+
+/**
+ * Options of `libbtf__check` and `libbtf__validate` (`struct libbtf_check_opts`), following
+ * libbpf's options convention: set `sz` to `sizeof(struct libbtf_check_opts)`.
+ */
+struct libbtf_check_opts {
+    /**
+     * `sizeof(struct libbtf_check_opts)`, set by the caller.
+     */
+    size_t sz;
+    /**
+     * The base kernel's release (`uname -r`), compared with an ELF module's `.modinfo`
+     * vermagic; NULL when unknown.
+     */
+    const char *base_release;
+    /**
+     * Where to write the report: a NUL-terminated text, its first line the verdict and main
+     * reason, then one line per finding; cut to `log_size - 1` bytes. NULL for none.
+     */
+    char *log_buf;
+    /**
+     * Size of `log_buf` in bytes.
+     */
+    size_t log_size;
+};
 
 /**
  * Options of `btf__parse_opts` (`struct btf_parse_opts`), as proposed for libbpf 1.5.0 and never
@@ -186,6 +227,44 @@ struct btf_dedup_opts {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Decides whether a kernel module's BTF was built against `base` (e.g. the running kernel's
+ * vmlinux BTF from `btf__load_vmlinux_btf`). `module` is raw split BTF or an ELF module (`.ko`,
+ * also xz-, zstd- or gzip-compressed) of `size` bytes. With a `.BTF.base` the answer is exact
+ * (relocation); without, every reference into the base is held to rules no legitimate build
+ * breaks, plus `.modinfo` vermagic against `opts->base_release`.
+ *
+ * Returns `LIBBTF_CHECK_CONSISTENT` (0), `LIBBTF_CHECK_INCONSISTENT` (1) or
+ * `LIBBTF_CHECK_UNDECIDABLE` (2), with the report in `opts->log_buf`; or a negative errno with
+ * `errno` set: `-EINVAL` for a NULL or empty argument or bad options; for input that cannot be
+ * checked whatever the base, the errno libbpf's parsers give it (`-EPROTO` neither BTF nor ELF,
+ * `-EINVAL` malformed, ...), with the reason in the log.
+ *
+ * # Safety
+ * `module` is readable for `size` bytes; `base` is a live handle; `opts` is NULL or readable
+ * for `opts->sz` bytes, its `base_release` NULL or a C string, its `log_buf` writable for
+ * `log_size` bytes.
+ */
+LIBBPF_API
+int libbtf__check(const void *module,
+                  size_t size,
+                  const struct btf *base,
+                  const struct libbtf_check_opts *opts);
+
+/**
+ * The kernel's verdict on standalone BTF (what `BPF_BTF_LOAD` would say on the kernel these
+ * rules follow, 6.18), without loading anything: 0 when it would accept `data`, 1 when it would
+ * refuse it (the log gets the verifier log's last line, which names the type and the reason),
+ * or a negative errno with `errno` set for a NULL or empty argument or bad options.
+ *
+ * # Safety
+ * `data` is readable for `size` bytes; `opts` as for `libbtf__check` (`base_release` unused).
+ */
+LIBBPF_API
+int libbtf__validate(const void *data,
+                     size_t size,
+                     const struct libbtf_check_opts *opts);
 
 /**
  * Frees a BTF object; NULL is ignored.
@@ -929,6 +1008,7 @@ LIBBPF_API int btf__dedup(struct btf *btf, const struct btf_dedup_opts *opts);
 
 /* The last field of each options struct in this version: a caller's struct may be
  * larger than the library's only if every byte past this field is zero. */
+#define libbtf_check_opts__last_field log_size
 #define btf_dedup_opts__last_field force_collisions
 #define btf_parse_opts__last_field btf_sec
 #define btf_dump_opts__last_field sz

@@ -104,9 +104,18 @@ const BTF_TRAILER: &str = r#"@LAST_FIELDS@
 /* libbpf's static inline helpers for walking type records (btf_kind(), btf_members(), ...). */
 #include "btf_inline.h""#;
 
+/// Constants of btf.h: cbindgen writes every constant into every header, so the others leave
+/// these out.
+const BTF_H_CONSTANTS: [&str; 3] = [
+    "LIBBTF_CHECK_CONSISTENT",
+    "LIBBTF_CHECK_INCONSISTENT",
+    "LIBBTF_CHECK_UNDECIDABLE",
+];
+
 /// libbpf's `<struct>__last_field` macros: the last field of each options struct. One is written
 /// (in place of `@LAST_FIELDS@`) only for a struct the header defines.
-const LAST_FIELDS: [(&str, &str); 6] = [
+const LAST_FIELDS: [(&str, &str); 7] = [
+    ("libbtf_check_opts", "log_size"),
     ("btf_dedup_opts", "force_collisions"),
     ("btf_parse_opts", "btf_sec"),
     ("btf_dump_opts", "sz"),
@@ -214,6 +223,7 @@ fn run() -> Result<(), String> {
                 .iter()
                 .filter(|s| !own.contains(&s.as_str()))
                 .cloned()
+                .chain(BTF_H_CONSTANTS.iter().map(|c| c.to_string()))
                 .collect(),
             None => taken.iter().map(|s| s.to_string()).collect(),
         };

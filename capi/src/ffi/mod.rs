@@ -12,6 +12,7 @@ use btf_core::Error;
 
 use crate::handle::btf;
 
+pub mod check;
 pub mod construct;
 pub mod distill;
 pub mod dump;

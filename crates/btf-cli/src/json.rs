@@ -65,6 +65,15 @@ impl Object {
         self
     }
 
+    /// Adds `"key": <json>` where `json` is already JSON text (a nested object or array).
+    pub fn raw(mut self, key: &str, json: &str) -> Self {
+        self.text.push(if self.text.is_empty() { '{' } else { ',' });
+        push_str(&mut self.text, key);
+        self.text.push(':');
+        self.text.push_str(json);
+        self
+    }
+
     /// The finished object's text.
     pub fn finish(mut self) -> String {
         if self.text.is_empty() {
@@ -73,6 +82,19 @@ impl Object {
         self.text.push('}');
         self.text
     }
+}
+
+/// A JSON array of already-encoded values.
+pub fn array(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    format!("[{}]", items.join(","))
+}
+
+/// A JSON string literal.
+pub fn string(s: &str) -> String {
+    let mut out = String::new();
+    push_str(&mut out, s);
+    out
 }
 
 fn push_str(out: &mut String, s: &str) {
@@ -107,5 +129,9 @@ mod tests {
             .finish();
         assert_eq!(o, r#"{"a":"x\"y\\z\n\u0001","n":7,"none":null,"t":true}"#);
         assert_eq!(Object::default().finish(), "{}");
+        let nested = Object::default()
+            .raw("list", &array([string("a"), "1".to_string()]))
+            .finish();
+        assert_eq!(nested, r#"{"list":["a",1]}"#);
     }
 }

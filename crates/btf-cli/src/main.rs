@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod check;
 mod dump;
 mod json;
 mod object;
@@ -33,6 +34,9 @@ enum Command {
     /// Distill many modules over their old vmlinux and try to relocate each onto a new one;
     /// report how many relocate and group the failures by cause.
     CheckRelocate(relocate::CheckArgs),
+    /// Would the kernel accept this BTF? Was this module's BTF built against this vmlinux?
+    /// Exit status 0 valid/consistent, 1 invalid/inconsistent, 2 undecidable, 3 error.
+    Check(check::CheckArgs),
     /// List a BPF object's .BTF.ext per section: functions, source lines, CO-RE relocations.
     Ext(object::ExtArgs),
     /// Resolve a BPF object's CO-RE relocations against kernels, as libbpf would when loading:
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Command::Relocate(args) => relocate::run_relocate(&args),
         Command::Distill(args) => relocate::run_distill(&args),
         Command::CheckRelocate(args) => relocate::run_check(&args),
+        Command::Check(args) => return check::run(&args),
         Command::Ext(args) => object::run_ext(&args),
         Command::Core(args) => return object::run_core(&args),
         Command::Minimize(args) => object::run_minimize(&args),

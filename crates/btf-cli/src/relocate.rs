@@ -36,7 +36,7 @@ fn write(path: &Path, data: &[u8]) -> Result<(), String> {
 }
 
 /// The module name of a file: `e1000e.ko.xz` → `e1000e`, `3c59x.btf` → `3c59x`.
-fn module_name(path: &Path) -> String {
+pub fn module_name(path: &Path) -> String {
     let mut name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -202,7 +202,7 @@ fn is_module_file(path: &Path) -> bool {
     name.ends_with(".btf") || name.contains(".ko")
 }
 
-fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+pub fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if !meta.is_dir() {
         out.push(path.to_owned());
@@ -222,7 +222,7 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// Every regular file of a zstd-compressed tar archive, as `(module name, bytes)`.
-fn read_tar(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn read_tar(path: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let err = |e: std::io::Error| format!("{}: {e}", path.display());
     let file = File::open(path).map_err(err)?;
     let decoder = zstd::stream::read::Decoder::new(BufReader::new(file)).map_err(err)?;
