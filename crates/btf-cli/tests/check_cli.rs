@@ -60,7 +60,11 @@ fn standalone_btf_gets_the_kernel_verdict() {
     let out = btf(&["check", bad.to_str().unwrap()]);
     let _ = std::fs::remove_file(&bad);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stdout(&out).contains("[27] STRUCT 9oint"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("[27] STRUCT 9oint"),
+        "{}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("Invalid name"), "{}", stdout(&out));
 
     // Errors: 3.
