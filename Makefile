@@ -297,3 +297,16 @@ test-c-ref:
 	  $(CC) $(TESTC_CFLAGS) -DHARNESS_REF_LIBBPF -I$(TESTC_LIBBPF)/include -o $(TESTC_DIR)/ref/$$t \
 	    tests-c/$$t.c $(TESTC_LIBBPF)/libbpf.a -lelf -lz -ldl || exit 1; done
 	@$(TESTC_ENV) tests-c/run.sh plain $(TESTC_DIR)/ref $(TESTC_NAMES)
+
+# ---- Fuzzing (fuzz/: a cargo workspace of its own; not part of `make test`) ---------------------
+#   make fuzz   build every fuzz target (nightly + AddressSanitizer when a nightly toolchain is
+#               installed, else stable with libFuzzer's coverage flags) and run each for
+#               FUZZ_SECONDS (default 60) with -rss_limit_mb/-malloc_limit_mb 2048 and -timeout=10;
+#               crashes land in fuzz/artifacts/<target>/; the last line is
+#               "fuzz: T targets, E executions, C crashes". FUZZ_TARGETS selects targets,
+#               FUZZ_JOBS runs several at once, FUZZ_SANITIZER=none forces the stable build.
+#               Regression inputs (fuzz/regressions/) and seeds are replayed by plain `cargo test`.
+.PHONY: fuzz
+
+fuzz:
+	@fuzz/run.sh

@@ -1,0 +1,311 @@
+//! Bodies of the differential fuzz targets: btf-core against real libbpf 1.7.0 (`libbpf-sys`,
+//! through btf-difftest's wrappers) in the same process, on the same bytes — same accept/reject and
+//! errno, and the same output bytes: parse and raw data (both byte orders), dedup, distill and
+//! relocate, C dump and typed data.
+//!
+//! Inputs on which libbpf itself misbehaves are not handed to the misbehaving call; every such
+//! predicate is in [`libbpf_bugs`] and documented in `fuzz/LIBBPF_BUGS.md`.
+//!
+//! Kept apart from `btf-fuzz-capi`: libbpf and libbtf define the same C symbols.
+
+use std::sync::{Arc, OnceLock};
+
+use btf_core::{Btf, CDump, DataOptions, DedupOptions, Endianness};
+use btf_difftest::libbpf::{self, DedupSource, LibbpfBtf, LibbpfBtfMut};
+use btf_fuzz_targets::{SMALL_BTF, Target, small_base};
+
+pub mod libbpf_bugs;
+
+/// Every differential target.
+pub const TARGETS: &[Target] = &[
+    ("diff_parse", diff_parse),
+    ("diff_dedup", diff_dedup),
+    ("diff_distill", diff_distill),
+    ("diff_c_dump", diff_c_dump),
+];
+
+fn lib_base() -> &'static Arc<LibbpfBtf> {
+    static BASE: OnceLock<Arc<LibbpfBtf>> = OnceLock::new();
+    BASE.get_or_init(|| {
+        libbpf::quiet();
+        Arc::new(LibbpfBtf::from_bytes(SMALL_BTF).expect("libbpf parses small.btf"))
+    })
+}
+
+fn lib_base_mut() -> Arc<LibbpfBtfMut> {
+    Arc::new(LibbpfBtfMut::from_bytes(SMALL_BTF).expect("libbpf parses small.btf"))
+}
+
+fn ours(data: &[u8], split: bool) -> Result<Btf, i32> {
+    if split {
+        Btf::from_bytes_split(data, Arc::clone(small_base()))
+    } else {
+        Btf::from_bytes(data)
+    }
+    .map_err(|e| e.errno())
+}
+
+fn theirs(data: &[u8], split: bool) -> Result<LibbpfBtf, i32> {
+    libbpf::quiet();
+    if split {
+        LibbpfBtf::from_bytes_split(data, lib_base())
+    } else {
+        LibbpfBtf::from_bytes(data)
+    }
+}
+
+fn cap(data: &[u8]) -> &[u8] {
+    &data[..data.len().min(1 << 14)]
+}
+
+/// Same accept/reject and errno, same type records, same raw data in both byte orders, for raw
+/// BTF and for split BTF over `small.btf`.
+pub fn diff_parse(data: &[u8]) {
+    let data = cap(data);
+    for split in [false, true] {
+        let (o, t) = (ours(data, split), theirs(data, split));
+        if libbpf_bugs::intended_divergence(data, o.as_ref().ok()) {
+            continue;
+        }
+        let (o, t) = match (o, t) {
+            (Ok(o), Ok(t)) => (o, t),
+            (Err(a), Err(b)) => {
+                assert_eq!(
+                    a, b,
+                    "split={split}: both refuse, errno btf-core {a} vs libbpf {b}"
+                );
+                continue;
+            }
+            (o, t) => panic!(
+                "split={split}: btf-core {:?} vs libbpf {:?}",
+                o.map(|b| b.type_cnt()),
+                t.map(|b| b.type_cnt())
+            ),
+        };
+        assert_eq!(o.type_cnt(), t.type_cnt(), "split={split}: type count");
+        for id in o.start_id()..o.type_cnt() {
+            let rec: Vec<u8> = o
+                .type_by_id(id)
+                .unwrap()
+                .words()
+                .iter()
+                .flat_map(|w| w.to_ne_bytes())
+                .collect();
+            assert_eq!(
+                t.type_record(id),
+                Some(&rec[..]),
+                "split={split}: record [{id}]"
+            );
+        }
+        assert_eq!(&*o.raw_data(), &t.raw_data()[..], "split={split}: raw data");
+        let h = o.header();
+        if libbpf_bugs::short_header(h) || libbpf_bugs::sections_with_gaps(h) {
+            continue;
+        }
+        // The other byte order (a modification for libbpf: it rebuilds the data).
+        let other = match o.endianness() {
+            Endianness::Little => Endianness::Big,
+            Endianness::Big => Endianness::Little,
+        };
+        let lm = if split {
+            LibbpfBtfMut::from_bytes_split(data, &lib_base_mut())
+        } else {
+            LibbpfBtfMut::from_bytes(data)
+        }
+        .expect("libbpf parses the same bytes again");
+        let mut lm = lm;
+        let big = u32::from(other == Endianness::Big);
+        assert_eq!(lm.set_endianness(big), 0);
+        assert_eq!(
+            &*o.raw_data_in(other),
+            &lm.raw_data()[..],
+            "split={split}: raw data in the other byte order"
+        );
+    }
+}
+
+/// `btf__dedup` (parsed, with and without forced collisions) of raw BTF and of split BTF over
+/// `small.btf`: same return value, same bytes and type count.
+pub fn diff_dedup(data: &[u8]) {
+    let data = &data[..data.len().min(1 << 12)];
+    for split in [false, true] {
+        let Ok(parsed) = ours(data, split) else {
+            continue;
+        };
+        let h = parsed.header();
+        if libbpf_bugs::short_header(h)
+            || libbpf_bugs::sections_with_gaps(h)
+            || libbpf_bugs::intended_divergence(data, Some(&parsed))
+        {
+            continue;
+        }
+        for force in [false, true] {
+            let mut o = parsed.clone();
+            let ret = match o.dedup(&DedupOptions::new().force_collisions(force)) {
+                Ok(()) => 0,
+                Err(e) if libbpf_bugs::dedup_would_misbehave(e.errno()) => continue,
+                Err(e) => -e.errno(),
+            };
+            libbpf::quiet();
+            let base = split.then_some(SMALL_BTF);
+            let t = libbpf::dedup(base, data, DedupSource::Parsed, force)
+                .expect("libbpf parses what btf-core parsed");
+            assert_eq!(
+                ret, t.ret,
+                "split={split} force={force}: dedup return value"
+            );
+            if ret == 0 {
+                assert_eq!(
+                    o.type_cnt(),
+                    t.type_cnt,
+                    "split={split} force={force}: type count"
+                );
+                assert_eq!(
+                    &*o.raw_data(),
+                    &t.raw[..],
+                    "split={split} force={force}: bytes"
+                );
+            }
+        }
+    }
+}
+
+/// `btf__distill_base` of split BTF over `small.btf`, then `btf__relocate` of the distilled split
+/// back onto `small.btf`: same errno, same bytes of the distilled base, the distilled split and the
+/// relocated split.
+pub fn diff_distill(data: &[u8]) {
+    let data = cap(data);
+    let (Ok(o), Ok(t)) = (ours(data, true), theirs(data, true)) else {
+        return;
+    };
+    if libbpf_bugs::intended_divergence(data, Some(&o)) {
+        return;
+    }
+    let (od, td) = (o.distill_base(), t.distill_base());
+    let ((ob, mut os), (tb, ts)) = match (od, td) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(a), Err(b)) => {
+            assert_eq!(a.errno(), b, "distill: errno btf-core {a} vs libbpf {b}");
+            return;
+        }
+        (a, b) => panic!(
+            "distill: btf-core {:?} vs libbpf {:?}",
+            a.map(|_| ()).map_err(|e| e.errno()),
+            b.map(|_| ())
+        ),
+    };
+    assert_eq!(&*ob.raw_data(), &tb.raw_data()[..], "distilled base bytes");
+    assert_eq!(os.type_cnt(), ts.type_cnt(), "distilled split type count");
+    for id in os.start_id()..os.type_cnt() {
+        let rec: Vec<u8> = os
+            .type_by_id(id)
+            .unwrap()
+            .words()
+            .iter()
+            .flat_map(|w| w.to_ne_bytes())
+            .collect();
+        assert_eq!(
+            ts.type_record(id),
+            Some(&rec[..]),
+            "distilled split record [{id}]"
+        );
+    }
+    let split_raw = os.raw_data().into_owned();
+    let (or, tr) = (
+        os.relocate(Arc::clone(small_base())),
+        ts.relocate(lib_base()),
+    );
+    match (or, tr) {
+        (Ok(()), Ok(t)) => {
+            assert_eq!(os.type_cnt(), t.type_cnt(), "relocated type count");
+            assert_eq!(&*os.raw_data(), &t.raw_data()[..], "relocated bytes");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.errno(), b, "relocate: errno btf-core {a} vs libbpf {b}"),
+        (a, b) => panic!(
+            "relocate: btf-core {:?} vs libbpf {:?} (distilled split {} bytes)",
+            a.map_err(|e| e.errno()),
+            b.map(|_| ()),
+            split_raw.len()
+        ),
+    }
+}
+
+/// A C header of every type (`btf_dump__dump_type` of 1.., one dumper), and typed data of every
+/// type over the input bytes: same text and return values as libbpf's `btf_dump`.
+pub fn diff_c_dump(data: &[u8]) {
+    let data = &data[..data.len().min(1 << 13)];
+    for split in [false, true] {
+        let (Ok(o), Ok(t)) = (ours(data, split), theirs(data, split)) else {
+            continue;
+        };
+        if libbpf_bugs::intended_divergence(data, Some(&o)) || libbpf_bugs::align_of_unbounded(&o) {
+            continue;
+        }
+        let ids: Vec<u32> = (1..o.type_cnt()).collect();
+        let Ok(mut d) = CDump::new(&o) else {
+            continue;
+        };
+        let mut ret = Ok(());
+        for &id in &ids {
+            if let Err(e) = d.dump_type(id) {
+                ret = Err(e.errno());
+                break;
+            }
+        }
+        let text = d.take_output();
+        match (ret, t.dump_c(&ids)) {
+            (Ok(()), Ok(lt)) => assert_eq!(
+                String::from_utf8_lossy(&text),
+                String::from_utf8_lossy(&lt),
+                "split={split}: C dump"
+            ),
+            (Err(a), Err((b, lt))) => {
+                assert_eq!(a, -b, "split={split}: C dump errno");
+                assert_eq!(
+                    String::from_utf8_lossy(&text),
+                    String::from_utf8_lossy(&lt),
+                    "split={split}: C dump text before the error"
+                );
+            }
+            (a, b) => panic!(
+                "split={split}: C dump btf-core {a:?} vs libbpf {:?}",
+                b.map(|_| ()).map_err(|e| e.0)
+            ),
+        }
+        // Typed data: each type over the bytes from a varying offset.
+        let cases: Vec<(u32, std::ops::Range<usize>)> = (0..o.type_cnt().min(64))
+            .filter(|&id| !libbpf_bugs::holds_enum(&o, id))
+            .map(|id| {
+                let off = (id as usize * 7) % (data.len() + 1);
+                (id, off..data.len())
+            })
+            .collect();
+        for (compact, emit_zeroes) in [(false, false), (true, true)] {
+            let opts = DataOptions {
+                compact,
+                emit_zeroes,
+                ..DataOptions::default()
+            };
+            let mut d = CDump::new(&o).expect("made before");
+            let mut text = Vec::new();
+            let mut rcs = Vec::new();
+            for (id, r) in &cases {
+                let rc = match d.dump_type_data(*id, &data[r.clone()], &opts) {
+                    Ok(n) => n as i32,
+                    Err(e) => -e.errno(),
+                };
+                rcs.push(rc);
+                text.extend_from_slice(&d.take_output());
+                text.push(b'\n');
+            }
+            let (lt, lrcs) =
+                t.dump_type_data(&cases, data, None, 0, compact, false, emit_zeroes, false);
+            assert_eq!(rcs, lrcs, "split={split}: typed data return values");
+            assert_eq!(
+                String::from_utf8_lossy(&text),
+                String::from_utf8_lossy(&lt),
+                "split={split}: typed data text"
+            );
+        }
+    }
+}
