@@ -26,7 +26,7 @@ HOST=$(rustc -vV | sed -n 's/^host: //p')
 
 COVERAGE="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
+-Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
 
 has_nightly() { rustup toolchain list 2>/dev/null | grep -q '^nightly'; }
 SAN=${FUZZ_SANITIZER:-}

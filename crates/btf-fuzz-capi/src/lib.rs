@@ -95,8 +95,15 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
             ptr::null(),
         );
         assert!(!d.is_null(), "btf_dump__new failed on a parsed object");
-        for id in 1..cnt {
-            let _ = btf_dump__dump_type(d, id);
+        // Finding F2: declarations only where the text stays bounded.
+        let core = btf_core::Btf::from_bytes(&raw(b)).ok();
+        if core.is_some_and(|c| btf_fuzz_targets::inline_weight(&c) <= 1 << 16) {
+            for id in 1..cnt {
+                let _ = btf_dump__dump_type(d, id);
+                if out.len() > 1 << 20 {
+                    out.clear();
+                }
+            }
         }
         let field = c"f".as_ptr();
         for id in 0..cnt.min(128) {
@@ -118,8 +125,8 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
             };
             let off = (id as usize * 5) % (data.len() + 1);
             let rest = &data[off..];
-            let n = btf_dump__dump_type_data(d, id, rest.as_ptr().cast(), rest.len(), &opts);
-            assert!(n < 0 || n as usize <= rest.len());
+            // (Arrays running past the data are cut silently, as in libbpf: `n` may exceed it.)
+            let _ = btf_dump__dump_type_data(d, id, rest.as_ptr().cast(), rest.len(), &opts);
             if out.len() > 1 << 20 {
                 out.clear();
             }

@@ -86,3 +86,61 @@ pub fn holds_enum(btf: &Btf, id: u32) -> bool {
     }
     false
 }
+
+/// LIBBPF-6: libbpf's parser does not check a FUNC_PROTO's return type id (its sanity check skips
+/// it), so it accepts a reference to a type that does not exist; `btf__distill_base` then indexes
+/// its id map with that id (`btf_update_distilled_type_ids`, a read far out of bounds: SIGSEGV),
+/// and the C dump and dedup follow it too. Such input is only compared at parse time.
+pub fn dangling_ids(btf: &Btf) -> bool {
+    use btf_core::fields::{FieldKind, field_positions};
+    btf.types().any(|t| {
+        field_positions(t.kind_raw(), t.vlen(), FieldKind::TypeIds).is_some_and(|mut p| {
+            p.any(|i| t.words().get(i).is_some_and(|&id| id >= btf.type_cnt()))
+        })
+    })
+}
+
+/// LIBBPF-7: `btf_dump__dump_type_data` decides whether a struct is zero by reading its members
+/// without checking the end of the data (`btf_dump_type_data_check_zero`): a member beyond the
+/// data, or beyond its struct's size, is read out of bounds. The differential target pads the
+/// data with zeros (as libbtf reads missing bytes) and compares only types whose every by-value
+/// member and element lies inside its type, and which fit in the padding.
+pub fn typed_data_in_bounds(btf: &Btf, id: u32, limit: u64) -> bool {
+    use btf_core::Kind;
+    fn ok(btf: &Btf, id: u32, limit: u64, depth: u32) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        let Some(t) = btf.type_by_id(id) else {
+            return false;
+        };
+        let Ok(size) = btf.resolve_size(id) else {
+            return matches!(t.kind(), Some(Kind::Func | Kind::Fwd) | None) || id == 0;
+        };
+        if size > limit {
+            return false;
+        }
+        match t.kind() {
+            Some(Kind::Struct | Kind::Union) => t.members().all(|m| {
+                let end = u64::from(m.offset / 8)
+                    .saturating_add(btf.resolve_size(m.type_id).unwrap_or(u64::MAX));
+                end <= u64::from(t.size()) && ok(btf, m.type_id, limit, depth + 1)
+            }),
+            Some(Kind::Array) => ok(btf, t.array().elem_type, limit, depth + 1),
+            Some(
+                Kind::Typedef
+                | Kind::Const
+                | Kind::Volatile
+                | Kind::Restrict
+                | Kind::TypeTag
+                | Kind::Var,
+            ) => ok(btf, t.type_id(), limit, depth + 1),
+            Some(Kind::Datasec) => t.datasec_vars().all(|v| {
+                u64::from(v.offset) + u64::from(v.size) <= size
+                    && ok(btf, v.type_id, limit, depth + 1)
+            }),
+            _ => true,
+        }
+    }
+    ok(btf, id, limit, 0)
+}
