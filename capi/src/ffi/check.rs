@@ -87,6 +87,23 @@ unsafe fn write_log(buf: *mut c_char, size: usize, text: &str) {
     }
 }
 
+/// Hands the report to the caller's log buffer, if any, and returns `status` (a verdict clears
+/// `errno`; a negative errno was set where it arose).
+///
+/// # Safety
+/// `opts.log`, when set, is the caller's buffer, writable for its size (`read_opts` checked it
+/// is non-NULL with a non-zero size).
+unsafe fn finish(opts: &Options, status: c_int, text: &str) -> c_int {
+    if let Some((buf, len)) = opts.log {
+        // SAFETY: caller contract.
+        unsafe { write_log(buf, len, text) };
+    }
+    if status >= 0 {
+        set_errno(0);
+    }
+    status
+}
+
 /// # Safety
 /// `data` is readable for `size` bytes when not NULL.
 unsafe fn input<'a>(data: *const c_void, size: usize) -> Option<&'a [u8]> {
@@ -135,7 +152,7 @@ pub unsafe extern "C" fn libbtf__check(
         let checker = BaseChecker::with_info(
             base.shared(),
             BaseInfo {
-                release: opts.release,
+                release: opts.release.clone(),
                 symbol_crcs: None,
             },
         );
@@ -160,14 +177,8 @@ pub unsafe extern "C" fn libbtf__check(
             }
             Err(e) => (fail(&e), format!("{}\n", e.message())),
         };
-        if let Some((buf, len)) = opts.log {
-            // SAFETY: caller contract (checked non-NULL with a non-zero size).
-            unsafe { write_log(buf, len, &text) };
-        }
-        if status >= 0 {
-            set_errno(0);
-        }
-        status
+        // SAFETY: the caller's buffer, checked by `read_opts`.
+        unsafe { finish(&opts, status, &text) }
     })
 }
 
@@ -207,11 +218,7 @@ pub unsafe extern "C" fn libbtf__validate(
                 (1, text)
             }
         };
-        if let Some((buf, len)) = opts.log {
-            // SAFETY: caller contract (checked non-NULL with a non-zero size).
-            unsafe { write_log(buf, len, &text) };
-        }
-        set_errno(0);
-        status
+        // SAFETY: the caller's buffer, checked by `read_opts`.
+        unsafe { finish(&opts, status, &text) }
     })
 }

@@ -665,6 +665,29 @@ pub struct RelocateReport<'a> {
     pub error: Option<CoreError>,
 }
 
+impl<'a> RelocateReport<'a> {
+    /// Ends the run at a failing record as libbpf does: its warning (`prog '…': relo #N: what:
+    /// error`), the error, and the record's outcome as the last one.
+    fn stop(
+        &mut self,
+        outcome: ReloOutcome<'a>,
+        prog: &str,
+        relo_idx: usize,
+        what: &str,
+        e: CoreError,
+    ) {
+        self.log.push(LogLine {
+            level: super::LogLevel::Warn,
+            text: format!(
+                "prog '{prog}': relo #{relo_idx}: {what}: {}",
+                errstr(e.errno)
+            ),
+        });
+        self.error = Some(e);
+        self.outcomes.push(outcome);
+    }
+}
+
 /// `bpf_object__relocate_core`: resolves and patches every record of every section, with one
 /// candidate cache for the whole object, logging as libbpf does. Instructions are read and
 /// written in the byte order of the object's BTF; a later record on an already patched
@@ -750,17 +773,9 @@ pub fn relocate_object<'a>(
             let rr = match res.result() {
                 Ok(rr) => *rr,
                 Err(e) => {
-                    report.log.push(LogLine {
-                        level: super::LogLevel::Warn,
-                        text: format!(
-                            "prog '{}': relo #{i}: failed to relocate: {}",
-                            prog.name,
-                            errstr(e.errno)
-                        ),
-                    });
-                    report.error = Some(e.clone());
+                    let (what, e) = ("failed to relocate".to_string(), e.clone());
                     outcome.resolution = Some(res);
-                    report.outcomes.push(outcome);
+                    report.stop(outcome, &prog.name, i, &what, e);
                     return report;
                 }
             };
@@ -774,18 +789,12 @@ pub fn relocate_object<'a>(
             report.log.extend(po.log.iter().cloned());
             outcome.resolution = Some(res);
             if let Err(e) = &po.result {
-                report.log.push(LogLine {
-                    level: super::LogLevel::Warn,
-                    text: format!(
-                        "prog '{}': relo #{i}: failed to patch insn #{}: {}",
-                        prog.name,
-                        prog.insn_idx,
-                        errstr(e.errno)
-                    ),
-                });
-                report.error = Some(e.clone());
+                let (what, e) = (
+                    format!("failed to patch insn #{}", prog.insn_idx),
+                    e.clone(),
+                );
                 outcome.patch = Some(po);
-                report.outcomes.push(outcome);
+                report.stop(outcome, &prog.name, i, &what, e);
                 return report;
             }
             patched.insert(key, po.bytes.clone());
