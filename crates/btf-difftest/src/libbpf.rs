@@ -2,8 +2,9 @@
 //! tests.
 //!
 //! libbpf comes from the `libbpf-sys` crate built with its `vendored-libbpf` feature, i.e. libbpf
-//! v1.7.0 compiled from source and linked statically into the test binaries. This module is the
-//! only place in the crate that contains `unsafe` code.
+//! v1.7.0 compiled from source and linked statically into the test binaries. This module and its
+//! submodules hold the crate's calls into libbpf; the only other `unsafe` code is the bpf(2) and
+//! memfd syscalls of [`kernel`](crate::kernel) and [`memfd`](crate::memfd).
 //!
 //! # Ownership and lifetimes
 //!
