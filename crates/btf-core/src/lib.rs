@@ -46,7 +46,7 @@ pub use model::raw::{Header, Kind, KindLayout, record_len_words};
 pub use model::types::{Array, Enum64Value, EnumValue, Member, Param, TypeRef, VarSecinfo};
 pub use model::{fields, raw};
 pub use read::elf::{self, ElfBtf};
-pub use read::input::decompress;
+pub use read::input::{DECOMPRESS_MAX_BYTES, DECOMPRESS_MAX_RATIO, decompress, decompress_limit};
 pub use read::parse::kind_name;
 pub use relocate::{Embedding, RelocateError, RelocateFailure, RelocateIndex};
 pub use write::elf_write;
