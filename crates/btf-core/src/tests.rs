@@ -438,3 +438,170 @@ fn elf_without_btf_and_non_elf_files() {
     assert_eq!(err.kind(), ErrorKind::NoBtfSection, "{err}");
     assert!(err.to_string().contains(".BTF"));
 }
+
+/// `data` (canonical little-endian BTF, 24-byte header) re-laid with `pre_types` junk bytes
+/// before the types and `pre_strings` before the strings: input libbpf accepts.
+fn with_gaps(data: &[u8], pre_types: usize, pre_strings: usize) -> Vec<u8> {
+    let word = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+    let (type_len, str_len) = (word(12), word(20));
+    let mut out = data[..24].to_vec();
+    out[8..12].copy_from_slice(&(pre_types as u32).to_le_bytes());
+    out[16..20].copy_from_slice(&((pre_types + type_len + pre_strings) as u32).to_le_bytes());
+    out.extend(std::iter::repeat_n(0xee, pre_types));
+    out.extend_from_slice(&data[24..24 + type_len]);
+    out.extend(std::iter::repeat_n(0xdd, pre_strings));
+    out.extend_from_slice(&data[24 + type_len..24 + type_len + str_len]);
+    out
+}
+
+/// Issue 12, defect 3: input whose sections have gaps (or `type_off != 0`) gives its bytes back
+/// while unmodified; anything rebuilt — the other byte order, any modification — is the
+/// canonical layout (types at 0, strings right after), equal to what the same object read from
+/// canonical bytes writes, and parses again. (libbpf 1.7.0 writes its header fields as read, so
+/// its rebuilt output does not parse.)
+#[test]
+fn rebuilt_raw_data_of_input_with_gaps_is_canonical() {
+    if cfg!(target_endian = "big") {
+        return; // the inputs are little-endian
+    }
+    let other = Endianness::Big;
+    let base_bytes = every_kind().le();
+    let base = Arc::new(Btf::from_bytes(&base_bytes).unwrap());
+    let mut split = RawBtf::split();
+    let name = split.str_at(base.str_end(), "s2");
+    split
+        .push(&[name, info(1, false, 0), 4, 32])
+        .push(&[0, info(2, false, 0), 21]);
+    let split_bytes = split.le();
+    for (pre_types, pre_strings) in [(4, 0), (0, 8), (4, 8), (12, 4)] {
+        for is_split in [false, true] {
+            let label = format!("gaps {pre_types}/{pre_strings}, split {is_split}");
+            let canonical = if is_split { &split_bytes } else { &base_bytes };
+            let input = with_gaps(canonical, pre_types, pre_strings);
+            let parse = |data: &[u8]| {
+                if is_split {
+                    Btf::from_bytes_split(data, base.clone())
+                } else {
+                    Btf::from_bytes(data)
+                }
+            };
+            let mut ours = parse(&input).unwrap();
+            let mut want = parse(canonical).unwrap();
+            assert_eq!(*ours.raw_data(), *input, "{label}: unmodified, native");
+            ours.set_endianness(other);
+            want.set_endianness(other);
+            assert_eq!(ours.raw_data(), want.raw_data(), "{label}: other order");
+            let again = parse(&ours.raw_data()).unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(again.type_cnt(), want.type_cnt());
+            ours.set_endianness(Endianness::Little);
+            want.set_endianness(Endianness::Little);
+            for btf in [&mut ours, &mut want] {
+                btf.add_int("added", 4, 0).unwrap();
+            }
+            let raw = ours.raw_data().into_owned();
+            assert_eq!(raw, *want.raw_data(), "{label}: after add_int");
+            assert_eq!(raw[8..12], 0u32.to_le_bytes(), "{label}: type_off");
+            let again = parse(&raw).unwrap_or_else(|e| panic!("{label}: rebuilt: {e}"));
+            let last = again.type_by_id(again.type_cnt() - 1).unwrap();
+            assert_eq!(again.name_of(&last), b"added", "{label}");
+            ours.set_endianness(other);
+            want.set_endianness(other);
+            assert_eq!(
+                ours.raw_data(),
+                want.raw_data(),
+                "{label}: modified, other order"
+            );
+        }
+    }
+}
+
+/// Issue 12, defect 2: split BTF whose `hdr_len` is 0 (its string section overlaps the header)
+/// is accepted, as libbpf does; an unmodified object gives the input back, and a modified one is
+/// written with a full 24-byte header, which parses again with the same types and strings.
+#[test]
+fn header_shorter_than_24_bytes_is_rebuilt_with_a_full_header() {
+    if cfg!(target_endian = "big") {
+        return;
+    }
+    let base = Arc::new(Btf::from_bytes(&every_kind().le()).unwrap());
+    for hdr_len in [0u32, 4, 20] {
+        // The string section is the whole input from `hdr_len` on: header bytes, then "abc".
+        let mut data = Vec::new();
+        let str_len = 28 - hdr_len;
+        for w in [0x0001_EB9Fu32, hdr_len, 0, 0, 0, str_len] {
+            data.extend_from_slice(&w.to_le_bytes());
+        }
+        data.extend_from_slice(b"abc\0");
+        let mut split = Btf::from_bytes_split(&data, base.clone()).unwrap();
+        assert_eq!(split.type_cnt(), base.type_cnt());
+        assert_eq!(*split.raw_data(), *data, "hdr_len {hdr_len}: unmodified");
+        let id = split.add_int("x", 4, 0).unwrap();
+        let raw = split.raw_data().into_owned();
+        assert_eq!(
+            raw[4..8],
+            24u32.to_le_bytes(),
+            "hdr_len {hdr_len}: rebuilt hdr_len"
+        );
+        let again = Btf::from_bytes_split(&raw, base.clone())
+            .unwrap_or_else(|e| panic!("hdr_len {hdr_len}: rebuilt output: {e}"));
+        assert_eq!(again.type_cnt(), id + 1);
+        assert_eq!(again.name_of(&again.type_by_id(id).unwrap()), b"x");
+        assert_eq!(again.strings_section(), split.strings_section());
+        assert_eq!(*again.raw_data(), *raw);
+        split.set_endianness(Endianness::Big);
+        let big = split.raw_data().into_owned();
+        let again = Btf::from_bytes_split(&big, base.clone())
+            .unwrap_or_else(|e| panic!("hdr_len {hdr_len}: big-endian output: {e}"));
+        assert_eq!(again.type_cnt(), id + 1);
+    }
+}
+
+/// A 32-byte header with a kind layout section (and a gap before it): after a modification the
+/// layout section is written right after the types, the header fields saying so.
+#[test]
+fn rebuilt_raw_data_keeps_the_kind_layout_section() {
+    let mut raw = RawBtf::base();
+    let name = raw.str("x");
+    raw.push(&[name, info(20, false, 0), 0, 0xdead_beef])
+        .push(&[name, info(1, false, 0), 4, 32]);
+    let type_len = raw.types.len() as u32 * 4;
+    let mut layout = vec![0u8; 21 * 4];
+    layout[20 * 4] = 4;
+    let gap = 8u32;
+    let mut data = Vec::new();
+    for w in [
+        0x0001_EB9Fu32,
+        32,
+        0,
+        type_len,
+        type_len + gap + layout.len() as u32,
+        raw.strs.len() as u32,
+        type_len + gap,
+        layout.len() as u32,
+    ] {
+        data.extend_from_slice(&w.to_ne_bytes());
+    }
+    for w in &raw.types {
+        data.extend_from_slice(&w.to_ne_bytes());
+    }
+    data.extend(std::iter::repeat_n(0xee, gap as usize));
+    data.extend_from_slice(&layout);
+    data.extend_from_slice(&raw.strs);
+    let mut btf = Btf::from_bytes(&data).unwrap();
+    assert_eq!(*btf.raw_data(), *data);
+    btf.add_int("y", 4, 0).unwrap();
+    for order in [Endianness::Little, Endianness::Big] {
+        btf.set_endianness(order);
+        let out = btf.raw_data().into_owned();
+        let again = Btf::from_bytes(&out).unwrap_or_else(|e| panic!("{order:?}: {e}"));
+        assert_eq!(again.type_cnt(), 4);
+        assert_eq!(again.type_by_id(1).unwrap().kind_raw(), 20);
+        assert_eq!(again.kind_layout(), btf.kind_layout());
+        let h = again.header();
+        assert_eq!(
+            (h.hdr_len, h.type_off, h.layout_off, h.layout_len),
+            (32, 0, h.type_len, 84)
+        );
+        assert_eq!(h.str_off, h.type_len + 84);
+    }
+}

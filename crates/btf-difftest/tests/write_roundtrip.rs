@@ -8,8 +8,11 @@
 //! 2. Non-canonical layouts (a gap before the types, a gap before the strings, trailing bytes,
 //!    a longer header), read natively and big-endian, standalone and split: libbpf hands back its
 //!    original buffer until the first modification, then rebuilds from its header — ours must do
-//!    the same, through string additions and byte-order changes. (Strings before types is no
-//!    such layout: both reject it.)
+//!    the same, through string additions and byte-order changes. One deliberate difference:
+//!    where the input had a gap, libbpf's rebuilt header keeps the offsets as read, so its output
+//!    does not parse; ours writes the canonical offsets and must equal libbpf's bytes with
+//!    `type_off` 0 and `str_off` = `type_len` (counted, not reported). (Strings before types is
+//!    no such layout: both reject it.)
 //! 3. `add_btf` of all 4,022 modules of 6.1.0-47 into one empty split BTF over the 6.1.0-47
 //!    vmlinux: every return value, the final type count and the final bytes (both orders); and
 //!    `add_btf` into standalone BTF.
@@ -21,6 +24,7 @@
 use std::ffi::CString;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use btf_core::{Btf, Endianness};
@@ -63,6 +67,31 @@ fn expect_bytes(diffs: &mut Vec<String>, what: &str, ours: &[u8], theirs: &[u8])
     if ours != theirs {
         diffs.push(format!("{what}: {}", first_diff(ours, theirs)));
     }
+}
+
+/// Rebuilt outputs where libbpf kept header offsets of input with gaps (see the module comment).
+static STALE_OFFSETS: AtomicUsize = AtomicUsize::new(0);
+
+/// `bytes` (raw BTF in either order) with the header's `type_off` set to 0 and `str_off` to
+/// `type_len`: libbpf's rebuilt output as it would describe its own layout.
+fn with_canonical_offsets(bytes: &[u8]) -> Vec<u8> {
+    let native = bytes[..2] == 0xeb9fu16.to_ne_bytes();
+    let order = |v: u32| if native { v } else { v.swap_bytes() };
+    let type_len = order(u32::from_ne_bytes(bytes[12..16].try_into().unwrap()));
+    let mut out = bytes.to_vec();
+    out[8..12].copy_from_slice(&order(0).to_ne_bytes());
+    out[16..20].copy_from_slice(&order(type_len).to_ne_bytes());
+    out
+}
+
+/// [`expect_bytes`] for rebuilt output, allowing the one deliberate difference: libbpf's stale
+/// section offsets where ours are canonical.
+fn expect_rebuilt(diffs: &mut Vec<String>, what: &str, ours: &[u8], theirs: &[u8]) {
+    if ours != theirs && theirs.len() >= 24 && with_canonical_offsets(theirs) == ours {
+        STALE_OFFSETS.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    expect_bytes(diffs, what, ours, theirs);
 }
 
 /// Prints the outcome and fails with the first differences.
@@ -381,7 +410,7 @@ fn noncanonical_steps(
     diffs: &mut Vec<String>,
 ) -> usize {
     let step = |diffs: &mut Vec<String>, what: &str, ours: &Btf, theirs: &LibbpfBtfMut| {
-        expect_bytes(
+        expect_rebuilt(
             diffs,
             &format!("{label}: {what}"),
             &ours.raw_data(),
@@ -606,7 +635,9 @@ fn noncanonical_layouts() {
         &format!(
             "{cases} layouts; {truncated} unmodified-state comparisons where libbpf returned its \
              original buffer cut to the rebuilt length after a big-endian raw_data (libbpf \
-             quirk, not followed)"
+             quirk, not followed); {} rebuilt outputs where libbpf kept the input's section \
+             offsets and its output does not parse (ours: canonical offsets, else the same bytes)",
+            STALE_OFFSETS.load(Ordering::Relaxed)
         ),
         started,
     );
@@ -779,7 +810,8 @@ fn add_btf_standalone() {
 // ---------------------------------------------------------------------------------------------
 
 /// libbpf's `btf__find_str` makes the object modifiable (it needs the string set), so
-/// `btf__raw_data` of a non-canonical object is rebuilt from then on; so does a lookup that
+/// `btf__raw_data` of a non-canonical object is rebuilt from then on (libbpf's with the input's
+/// stale offsets, ours canonical: [`expect_rebuilt`]); so does a lookup that
 /// reaches a base: `add_str` on a split BTF first looks the string up in the base. (btf-core's
 /// `find_str` kept returning the original bytes until its `modified` flag became settable through
 /// `&self`.)
@@ -799,7 +831,7 @@ fn find_str_makes_modifiable() {
         theirs.find_str(c"int"),
     );
     assert_eq!(o, i64::from(t), "find_str results");
-    expect_bytes(
+    expect_rebuilt(
         &mut diffs,
         "standalone, raw_data after find_str",
         &ours.raw_data(),
@@ -816,7 +848,7 @@ fn find_str_makes_modifiable() {
         their_add_str(&mut theirs, "libbtf_new"),
     );
     assert_eq!(o, i64::from(t), "add_str results");
-    expect_bytes(
+    expect_rebuilt(
         &mut diffs,
         "base raw_data after add_str on its split",
         &ours_base.raw_data(),

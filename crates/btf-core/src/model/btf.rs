@@ -176,7 +176,8 @@ impl Btf {
     pub fn base(&self) -> Option<&Arc<Btf>> {
         self.base.as_ref()
     }
-    /// The header as read (native order).
+    /// The header as read (native order), `type_len` and `str_len` following modifications.
+    /// Its offsets stay as read: what [`Btf::raw_data`] rebuilds is always laid out canonically.
     pub fn header(&self) -> &Header {
         &self.header
     }

@@ -1,6 +1,6 @@
 //! Serialising a [`Btf`] back to bytes (`btf__raw_data`): header, types, strings, in the object's
-//! byte order. Like libbpf, an unmodified object read from native-order bytes that had gaps or
-//! extra sections gives those bytes back unchanged; everything else is rebuilt.
+//! byte order. Like libbpf, an unmodified object read from native-order bytes gives those bytes
+//! back unchanged, gaps and all; everything else is rebuilt, always in the canonical layout.
 
 use std::borrow::Cow;
 
@@ -16,11 +16,21 @@ fn put_u32(out: &mut Vec<u8>, v: u32, endian: Endianness) {
 
 impl Btf {
     /// The raw BTF bytes of this object in its byte order (see [`Btf::set_endianness`]).
+    ///
+    /// An unmodified object read from native-order bytes gives back exactly those bytes, as
+    /// libbpf does, whatever their layout (a gap before the types or the strings, trailing
+    /// bytes, a header shorter than 24 bytes that the sections overlap). Everything else — any
+    /// modification, the other byte order — is rebuilt in the canonical layout, which always
+    /// parses again: a header of at least 24 bytes (`hdr_len` 24, or the longer header as read:
+    /// its kind layout fields rewritten, other extra bytes kept), the types at `type_off` 0, the
+    /// kind layout section if any right after them, the strings right after that. libbpf 1.7.0
+    /// instead writes the header fields as read, so its rebuilt output of such input does not
+    /// parse (stale `type_off`/`str_off`), or it reads past its header buffer (`hdr_len` < 24).
     pub fn raw_data(&self) -> Cow<'_, [u8]> {
         self.raw_data_in(self.endianness())
     }
 
-    /// The raw BTF bytes in `endian` order (the kernel takes native order).
+    /// The raw BTF bytes in `endian` order (the kernel takes native order); see [`Btf::raw_data`].
     pub fn raw_data_in(&self, endian: Endianness) -> Cow<'_, [u8]> {
         if let Some(original) = &self.original {
             if !self.modified.get() && endian == Endianness::native() {
@@ -30,13 +40,32 @@ impl Btf {
         Cow::Owned(self.build_raw(endian))
     }
 
-    /// Header (as read, with its extra bytes), type records, strings — in `endian` order.
+    /// Canonical header (with the extra bytes read, kind layout fields rewritten), type records,
+    /// kind layout entries, strings — in `endian` order. Offsets and lengths come from the
+    /// sections themselves, never from the header as read.
     fn build_raw(&self, endian: Endianness) -> Vec<u8> {
         let h = &self.header;
-        let size = HEADER_LEN_V1 as usize
-            + self.header_extra.len()
-            + self.types.len() * 4
-            + self.strings.len();
+        let type_len = self.types.len() * 4;
+        // The 32-byte header's kind layout fields: the section follows the types.
+        let mut extra = self.header_extra.clone();
+        let layout_len = if extra.len() >= 8 {
+            self.layout.len() * 4
+        } else {
+            0
+        };
+        if extra.len() >= 8 {
+            let (off, len) = if layout_len == 0 {
+                (0, 0)
+            } else {
+                (type_len, layout_len)
+            };
+            let mut fields = Vec::with_capacity(8);
+            put_u32(&mut fields, off as u32, endian);
+            put_u32(&mut fields, len as u32, endian);
+            extra[..8].copy_from_slice(&fields);
+        }
+        let hdr_len = HEADER_LEN_V1 as usize + extra.len();
+        let size = hdr_len + type_len + layout_len + self.strings.len();
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(&match endian {
             Endianness::Little => h.magic.to_le_bytes(),
@@ -44,17 +73,33 @@ impl Btf {
         });
         out.push(h.version);
         out.push(h.flags);
-        for v in [h.hdr_len, h.type_off, h.type_len, h.str_off, h.str_len] {
-            put_u32(&mut out, v, endian);
+        for v in [
+            hdr_len,
+            0,
+            type_len,
+            type_len + layout_len,
+            self.strings.len(),
+        ] {
+            put_u32(&mut out, v as u32, endian);
         }
-        out.extend_from_slice(&self.header_extra);
+        out.extend_from_slice(&extra);
         match endian {
             Endianness::Little => out.extend(self.types.iter().flat_map(|w| w.to_le_bytes())),
             Endianness::Big => out.extend(self.types.iter().flat_map(|w| w.to_be_bytes())),
         }
         if endian != Endianness::native() {
-            let types_at = out.len() - self.types.len() * 4;
+            let types_at = out.len() - type_len;
             self.unswap_past_vlen(&mut out[types_at..]);
+        }
+        if layout_len != 0 {
+            for l in &self.layout {
+                out.push(l.info_sz);
+                out.push(l.elem_sz);
+                out.extend_from_slice(&match endian {
+                    Endianness::Little => l.flags.to_le_bytes(),
+                    Endianness::Big => l.flags.to_be_bytes(),
+                });
+            }
         }
         out.extend_from_slice(&self.strings);
         out
