@@ -3,7 +3,8 @@
 #                 (+ libbtf.so link), build/libbtf.a, build/libbtf.pc (see "The C library" below)
 #   make install  install the C library, its headers and libbtf.pc (PREFIX, DESTDIR, LIBDIR)
 #   make header   regenerate include/bpf/{btf,libbpf,libbpf_legacy}.h from capi/src/ffi/
-#   make demo     build and run `btf dump` on the running kernel's BTF (or test-data/small.btf)
+#   make demo     build, then scripts/demo.sh: on test-data/demo/ (two Debian kernel builds and two
+#                 modules) check, distill and relocate module BTF, and write a vmlinux.h
 #   make test     install missing Debian packages, then fmt check, clippy -D warnings, every test
 #   make bench    btf-core against libbpf 1.7.0 on the corpus, on one core and on all, printing ratios
 #   make examples     build examples/ (C over libbtf.so.1, Rust over btf-core), check they agree
@@ -27,13 +28,14 @@ $(BUILD)/btf: FORCE
 FORCE:
 
 demo: $(BUILD)/btf
-	@if [ -r $(VMLINUX) ]; then src=$(VMLINUX); else src=test-data/small.btf; \
-	  echo "($(VMLINUX) not readable: dumping the project's test-data/small.btf)"; fi; \
-	echo "== $(BUILD)/btf dump $$src (first 25 lines) =="; \
-	$(BUILD)/btf dump $$src > $(BUILD)/demo-dump.txt; \
-	head -n 25 $(BUILD)/demo-dump.txt; \
-	echo "..."; \
-	echo "== $$(grep -c '^\[' $(BUILD)/demo-dump.txt) types, $$(wc -l < $(BUILD)/demo-dump.txt) lines; full dump in $(BUILD)/demo-dump.txt =="
+	@scripts/demo.sh $(BUILD)/btf
+
+# make test-demo: scripts/test-demo.sh runs `make demo`, then the demo of a fresh clone of HEAD, and
+# checks the lines they print and the runtime (< 10 s after the build).
+.PHONY: test-demo
+test: test-demo
+test-demo:
+	scripts/test-demo.sh
 
 deps:
 	./scripts/install-deps.sh
@@ -310,3 +312,34 @@ test-c-ref:
 
 fuzz:
 	@fuzz/run.sh
+
+# ---- Debian packages (debian/) ------------------------------------------------------------------
+#   make deb       dpkg-buildpackage -us -uc -b: libbtf1, libbtf-dev, btf-tools (and btf-tools-dbgsym)
+#                  into build/deb/, built by debian/rules with this Makefile (`make`, `make install`
+#                  with PREFIX=/usr, INCLUDEDIR=/usr/include/libbtf) in this tree, reusing target/;
+#                  then lintian, which must report no error
+#   make test-deb  scripts/test-deb.sh: make deb, install the packages with dpkg, build and run a C
+#                  program through `pkg-config --cflags --libs libbtf`, run btf, purge them and check
+#                  nothing is left (SKIP without dpkg-buildpackage/debhelper or root)
+DEB_DIR := $(BUILD)/deb
+
+.PHONY: deb test-deb
+
+test: test-deb
+
+deb:
+	@command -v dpkg-buildpackage > /dev/null || { echo "deb: dpkg-buildpackage not found (scripts/install-deps.sh installs dpkg-dev, debhelper and lintian)"; exit 1; }
+	@mkdir -p $(DEB_DIR)
+	rm -f $(DEB_DIR)/*.deb $(DEB_DIR)/*.ddeb $(DEB_DIR)/*.changes $(DEB_DIR)/*.buildinfo
+	LIBBTF_DEB_DESTDIR=$(abspath $(DEB_DIR)) dpkg-buildpackage -us -uc -b \
+	  --changes-file=$(abspath $(DEB_DIR))/libbtf_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes \
+	  --buildinfo-file=$(abspath $(DEB_DIR))/libbtf_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).buildinfo \
+	  --changes-option=-u$(abspath $(DEB_DIR)) --buildinfo-option=-u$(abspath $(DEB_DIR))
+	@ls -l $(DEB_DIR)/*.deb
+	@if command -v lintian > /dev/null; then \
+	  echo "lintian $(DEB_DIR)/*.changes"; \
+	  lintian --fail-on error --tag-display-limit 0 $(DEB_DIR)/libbtf_$(VERSION)_*.changes; \
+	else echo "deb: lintian not installed: not run"; fi
+
+test-deb: deps
+	scripts/test-deb.sh

@@ -9,11 +9,12 @@
 #                                       objdump/readelf/strip for the symbol and install checks
 #   clang                             - compiles BPF programs (-target bpf) against the vmlinux.h
 #                                       `btf dump --format c` writes
+#   dpkg-dev debhelper lintian        - make deb / make test-deb: dpkg-buildpackage, dh, lintian
 # Runs `apt-get update` once, and only when something is missing. Works as root, or through sudo.
 set -euo pipefail
 
 PACKAGES=(libelf-dev zlib1g-dev pkg-config zstd xz-utils gzip bpftool valgrind dwarves
-          gcc g++ binutils linux-libc-dev clang)
+          gcc g++ binutils linux-libc-dev clang dpkg-dev debhelper lintian)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
