@@ -49,7 +49,7 @@ pub struct CheckArgs {
     symvers: Option<PathBuf>,
     /// Print JSON: one object for one input, an array for several.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// Every finding, not only the first few of each kind.
     #[arg(long, short = 'v')]
     verbose: bool,

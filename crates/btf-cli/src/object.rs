@@ -42,7 +42,7 @@ pub struct CoreArgs {
     modules: Vec<PathBuf>,
     /// One JSON array of relocation objects instead of text.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// With several targets: list every relocation, not only those that fail somewhere.
     #[arg(long)]
     all: bool,
