@@ -30,6 +30,7 @@ mod model;
 pub mod object;
 mod read;
 mod relocate;
+pub mod typed;
 pub mod validate;
 mod write;
 
