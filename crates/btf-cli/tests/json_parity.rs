@@ -335,3 +335,67 @@ fn module_name_alone() {
     assert!(by_name.status.success(), "{}", String::from_utf8_lossy(&by_name.stderr));
     assert!(by_name.stdout == by_path.stdout, "btf dump {} differs", module.display());
 }
+
+/// Every kind, both enum signednesses at their extremes (bpftool prints an unsigned ENUM value
+/// with the top bit set sign-extended), negative and positive DECL_TAG component indexes, and
+/// strings with every byte bpftool's JSON writer escapes — built with btf-core's writer.
+#[test]
+fn every_kind_and_escape_matches_bpftool() {
+    use btf_core::{Btf, FUNC_GLOBAL, FUNC_STATIC, FwdKind, VAR_GLOBAL_ALLOCATED};
+
+    let test = "every_kind_and_escape_matches_bpftool";
+    let Some(bpftool) = bpftool() else {
+        skip(test, "no runnable bpftool (PATH, /usr/sbin, $BPFTOOL)");
+        return;
+    };
+    let mut b = Btf::new_empty();
+    let int = b.add_int("int", 4, 1).unwrap();
+    let uchar = b.add_int("unsigned char", 1, 0).unwrap();
+    b.add_int("_Bool", 1, 4).unwrap();
+    b.add_int("char", 1, 2).unwrap();
+    let ptr = b.add_ptr(int).unwrap();
+    b.add_const(int).unwrap();
+    b.add_volatile(ptr).unwrap();
+    b.add_restrict(ptr).unwrap();
+    b.add_typedef("int_t", int).unwrap();
+    b.add_type_tag("tag \"quoted\" 'single' back\\slash\ttab", ptr)
+        .unwrap();
+    let arr = b.add_array(int, uchar, 16).unwrap();
+    let s = b.add_struct("s", 24).unwrap();
+    b.add_field("a", int, 0, 0).unwrap();
+    b.add_field("bits", int, 35, 3).unwrap();
+    b.add_field("arr", arr, 64, 0).unwrap();
+    b.add_union("", 4).unwrap();
+    b.add_field("u", int, 0, 0).unwrap();
+    b.add_enum("neg", 4).unwrap();
+    b.add_enum_value("MINUS_ONE", -1).unwrap();
+    b.add_enum_value("MIN", i64::from(i32::MIN)).unwrap();
+    b.add_enum("high", 4).unwrap();
+    b.add_enum_value("TOP", 0x8000_0000).unwrap();
+    b.add_enum_value("MAX", i64::from(u32::MAX)).unwrap();
+    b.add_enum64("e64u", 8, false).unwrap();
+    b.add_enum64_value("BIG", u64::MAX).unwrap();
+    b.add_enum64("e64s", 8, true).unwrap();
+    b.add_enum64_value("NEG", (-5i64) as u64).unwrap();
+    b.add_fwd("fs", FwdKind::Struct).unwrap();
+    b.add_fwd("fu", FwdKind::Union).unwrap();
+    let proto = b.add_func_proto(int).unwrap();
+    b.add_func_param("x", int).unwrap();
+    b.add_func_param("", 0).unwrap();
+    let f = b.add_func("f", FUNC_GLOBAL, proto).unwrap();
+    b.add_func("g", FUNC_STATIC, proto).unwrap();
+    let v = b.add_var("v", VAR_GLOBAL_ALLOCATED, int).unwrap();
+    b.add_datasec(".data", 4).unwrap();
+    b.add_datasec_var_info(v, 0, 4).unwrap();
+    b.add_float("double", 8).unwrap();
+    b.add_decl_tag("on the struct\r\n\u{8}\u{c}", s, -1).unwrap();
+    b.add_decl_tag("on a param", f, 1).unwrap();
+
+    let dir = std::env::temp_dir().join(format!("btf-cli-json-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("every-kind.btf");
+    fs::write(&file, b.raw_data()).unwrap();
+    let result = check(&bpftool, &Case { file, base: None });
+    let _ = fs::remove_dir_all(&dir);
+    result.unwrap_or_else(|e| panic!("{test}: {e}"));
+}
