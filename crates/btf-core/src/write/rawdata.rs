@@ -22,7 +22,8 @@ impl Btf {
     /// bytes, a header shorter than 24 bytes that the sections overlap). Everything else — any
     /// modification, the other byte order — is rebuilt in the canonical layout, which always
     /// parses again: a header of at least 24 bytes (`hdr_len` 24, or the longer header as read:
-    /// its kind layout fields rewritten, other extra bytes kept), the types at `type_off` 0, the
+    /// its kind layout fields rewritten, other extra bytes kept in native order and dropped in
+    /// the other, where readers take only 24 or 32 bytes), the types at `type_off` 0, the
     /// kind layout section if any right after them, the strings right after that. libbpf 1.7.0
     /// instead writes the header fields as read, so its rebuilt output of such input does not
     /// parse (stale `type_off`/`str_off`), or it reads past its header buffer (`hdr_len` < 24).
@@ -48,6 +49,11 @@ impl Btf {
         let type_len = self.types.len() * 4;
         // The 32-byte header's kind layout fields: the section follows the types.
         let mut extra = self.header_extra.clone();
+        if endian != Endianness::native() && extra.len() != 8 {
+            // In the other byte order readers (libbpf 1.7 and ours) take only a 24- or 32-byte
+            // header: keep the kind layout fields, drop other extra bytes, so the output parses.
+            extra.truncate(if extra.len() > 8 { 8 } else { 0 });
+        }
         let layout_len = if extra.len() >= 8 {
             self.layout.len() * 4
         } else {
