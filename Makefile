@@ -1,7 +1,10 @@
 # libbtf — build, test, benchmark and demo entry points.
 #   make          build the release `btf` tool to build/btf, and the C library: build/libbtf.so.1
 #                 (+ libbtf.so link), build/libbtf.a, build/libbtf.pc (see "The C library" below)
-#   make install  install the C library, its headers and libbtf.pc (PREFIX, DESTDIR, LIBDIR)
+#   make install  install the C library, its headers and libbtf.pc, and the `btf` tool with its man
+#                 pages and bash/zsh/fish completions (PREFIX, DESTDIR, LIBDIR, BINDIR, MANDIR)
+#   make man completions   generate the man pages (build/man/) and completions (build/completions/)
+#   make msrv-check        build btf-core and btf-cli with the rust-version of Cargo.toml, if installed
 #   make header   regenerate include/bpf/{btf,libbpf,libbpf_legacy}.h from capi/src/ffi/
 #   make demo     build, then scripts/demo.sh: on test-data/demo/ (two Debian kernel builds and two
 #                 modules) check, distill and relocate module BTF, and write a vmlinux.h
@@ -166,7 +169,7 @@ $(BUILD)/libbtf.pc: FORCE
 	  'Cflags: -I$${includedir}' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "wrote $@"; fi
 
-install: lib
+install: lib install-tool
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(BUILD)/libbtf.so.1 $(DESTDIR)$(LIBDIR)/libbtf.so.1
 	$(STRIP) --strip-unneeded $(DESTDIR)$(LIBDIR)/libbtf.so.1
@@ -177,9 +180,57 @@ install: lib
 	install -m 0644 $(BUILD)/libbtf.pc $(DESTDIR)$(PKGCONFIGDIR)/libbtf.pc
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/btf $(DESTDIR)$(MANDIR)/man1/btf.1 $(DESTDIR)$(MANDIR)/man1/btf-*.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/btf $(DESTDIR)$(ZSHCOMPDIR)/_btf $(DESTDIR)$(FISHCOMPDIR)/btf.fish
 	rm -f $(DESTDIR)$(LIBDIR)/libbtf.so.1 $(DESTDIR)$(LIBDIR)/libbtf.so $(DESTDIR)$(LIBDIR)/libbtf.a
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/bpf/,$(notdir $(HEADERS)))
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/libbtf.pc
+
+# ---- The btf tool: binary, man pages, shell completions ------------------------------------------
+#   Generated from the clap command definitions by the hidden `btf man DIR` and
+#   `btf completions SHELL`, so they always match `btf --help`.
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR  ?= $(PREFIX)/share/fish/vendor_completions.d
+
+.PHONY: man completions install-tool msrv-check
+
+man: $(BUILD)/btf
+	rm -rf $(BUILD)/man
+	$(BUILD)/btf man $(BUILD)/man
+
+completions: $(BUILD)/btf
+	@mkdir -p $(BUILD)/completions
+	$(BUILD)/btf completions bash > $(BUILD)/completions/btf.bash
+	$(BUILD)/btf completions zsh > $(BUILD)/completions/_btf
+	$(BUILD)/btf completions fish > $(BUILD)/completions/btf.fish
+
+install-tool: $(BUILD)/btf man completions
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BUILD)/btf $(DESTDIR)$(BINDIR)/btf
+	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/completions/btf.bash $(DESTDIR)$(BASHCOMPDIR)/btf
+	install -m 0644 $(BUILD)/completions/_btf $(DESTDIR)$(ZSHCOMPDIR)/_btf
+	install -m 0644 $(BUILD)/completions/btf.fish $(DESTDIR)$(FISHCOMPDIR)/btf.fish
+
+# The MSRV (rust-version in Cargo.toml) is a promise to crates.io users: build the two published
+# crates with that toolchain when rustup has it (`rustup toolchain install $(MSRV) --profile
+# minimal`), else say why the check is skipped.
+MSRV := $(shell sed -n '/^\[workspace\.package\]/,/^\[/s/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+
+test: msrv-check
+msrv-check:
+	@if ! command -v rustup >/dev/null 2>&1; then \
+	  echo "SKIP msrv-check: no rustup to run Rust $(MSRV) (rust-version in Cargo.toml)"; \
+	elif ! rustup toolchain list | grep -q '^$(MSRV)[-.]'; then \
+	  echo "SKIP msrv-check: Rust $(MSRV) is not installed (rustup toolchain install $(MSRV) --profile minimal)"; \
+	else \
+	  echo "msrv-check: building btf-core and btf-cli with Rust $(MSRV)"; \
+	  CARGO_TARGET_DIR=$(abspath target/msrv) rustup run $(MSRV) cargo check --locked -p btf-core -p btf-cli; \
+	fi
 
 header:
 	$(HEADER_GEN) --out include/bpf

@@ -151,7 +151,11 @@ fn write_man_pages(dir: &Path) -> Result<(), String> {
     let mut cmd = Cli::command();
     cmd.build();
     let mut pages = vec![("btf".to_string(), cmd.clone())];
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    // clap's own `help` command needs no page: `btf.1` lists the commands.
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         // clap names are `&'static str` without its `string` feature; a few short strings
         // leaked once in a process that ends right after are the simplest way to rename.
         let name: &'static str = Box::leak(format!("btf-{}", sub.get_name()).into_boxed_str());
@@ -188,7 +192,11 @@ fn main() -> ExitCode {
             Command::Check(args) if !cli.pretty => args.json = true,
             Command::Core(args) if !cli.pretty => args.json = true,
             _ => {
-                let flag = if cli.pretty { "-p/--pretty" } else { "-j/--json" };
+                let flag = if cli.pretty {
+                    "-p/--pretty"
+                } else {
+                    "-j/--json"
+                };
                 eprintln!("btf: {flag} goes with `dump` (and -j with `check` and `core`)");
                 return ExitCode::from(2);
             }

@@ -33,9 +33,15 @@ fn every_command_has_help_examples_without_colour_on_a_pipe() {
     assert!(top.status.success());
     let top = String::from_utf8(top.stdout).unwrap();
     assert!(top.contains("Examples:"), "{top}");
-    assert!(!top.contains('\x1b'), "ANSI escapes in piped --help: {top:?}");
+    assert!(
+        !top.contains('\x1b'),
+        "ANSI escapes in piped --help: {top:?}"
+    );
     // Hidden helpers (`man`, `completions`) stay out of the command list.
-    assert!(!top.contains("completions") && !top.contains("\n  man "), "{top}");
+    assert!(
+        !top.contains("completions") && !top.contains("\n  man "),
+        "{top}"
+    );
     for cmd in COMMANDS {
         for flag in ["--help", "-h"] {
             let out = btf(&[cmd, flag]);
@@ -58,19 +64,28 @@ fn every_command_has_help_examples_without_colour_on_a_pipe() {
 fn man_pages_generate_for_every_command() {
     let dir = std::env::temp_dir().join(format!("btf-cli-man-{}", std::process::id()));
     let out = btf(&["man", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page = |name: &str| {
         std::fs::read_to_string(Path::new(&dir).join(format!("{name}.1")))
             .unwrap_or_else(|e| panic!("{name}.1: {e}"))
     };
     let top = page("btf");
-    assert!(top.starts_with(".ie \\n(.g .ds Aq") || top.contains(".TH btf 1"), "{top}");
+    assert!(
+        top.starts_with(".ie \\n(.g .ds Aq") || top.contains(".TH btf 1"),
+        "{top}"
+    );
     for cmd in COMMANDS {
         let p = page(&format!("btf-{cmd}"));
         assert!(p.contains(&format!(".TH btf-{cmd} 1")), "btf-{cmd}.1:\n{p}");
         assert!(p.contains("Examples:"), "btf-{cmd}.1 has no examples");
     }
-    assert!(!Path::new(&dir).join("btf-man.1").exists());
+    for hidden in ["btf-man.1", "btf-completions.1", "btf-help.1"] {
+        assert!(!Path::new(&dir).join(hidden).exists(), "{hidden}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
