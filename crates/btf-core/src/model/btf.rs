@@ -62,7 +62,9 @@ impl Clone for Setting {
 /// Byte order of BTF data (`enum btf_endianness`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endianness {
+    /// Little-endian (`BTF_LITTLE_ENDIAN`).
     Little = 0,
+    /// Big-endian (`BTF_BIG_ENDIAN`).
     Big = 1,
 }
 

@@ -75,6 +75,7 @@ impl fmt::Display for Error {
 }
 
 impl Error {
+    /// An error of `kind` with `message`, which names what was wrong and where (file, section, type id, byte offset).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
@@ -98,6 +99,7 @@ impl Error {
         Error::new(ErrorKind::Invalid, message)
     }
 
+    /// What kind of failure this is, and so which errno libbpf would report.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -107,6 +109,7 @@ impl Error {
         self.kind.errno()
     }
 
+    /// What was wrong and where, without the kind's prefix.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -127,4 +130,5 @@ impl Error {
     }
 }
 
+/// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

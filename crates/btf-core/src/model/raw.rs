@@ -18,25 +18,45 @@ pub const MAX_STR_OFFSET: u32 = 0x7fff_ffff;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Kind {
+    /// `BTF_KIND_UNKN` (0): not a type; id 0 is void.
     Unkn = 0,
+    /// `BTF_KIND_INT`: an integer with encoding, bit offset and width.
     Int = 1,
+    /// `BTF_KIND_PTR`: a pointer to `type`.
     Ptr = 2,
+    /// `BTF_KIND_ARRAY`: element type, index type and element count in a `btf_array`.
     Array = 3,
+    /// `BTF_KIND_STRUCT`: `size` bytes, `vlen` members.
     Struct = 4,
+    /// `BTF_KIND_UNION`: `size` bytes, `vlen` members at offset 0 or bitfields.
     Union = 5,
+    /// `BTF_KIND_ENUM`: 32-bit enumerators (signed when the kind flag is set).
     Enum = 6,
+    /// `BTF_KIND_FWD`: a forward declaration of a struct (kind flag clear) or union (set).
     Fwd = 7,
+    /// `BTF_KIND_TYPEDEF`: a name for `type`.
     Typedef = 8,
+    /// `BTF_KIND_VOLATILE`: the `volatile` modifier of `type`.
     Volatile = 9,
+    /// `BTF_KIND_CONST`: the `const` modifier of `type`.
     Const = 10,
+    /// `BTF_KIND_RESTRICT`: the `restrict` modifier of `type`.
     Restrict = 11,
+    /// `BTF_KIND_FUNC`: a function; `type` is its FUNC_PROTO, `vlen` its linkage.
     Func = 12,
+    /// `BTF_KIND_FUNC_PROTO`: return type in `type`, `vlen` parameters.
     FuncProto = 13,
+    /// `BTF_KIND_VAR`: a variable of `type`, with a linkage word.
     Var = 14,
+    /// `BTF_KIND_DATASEC`: an ELF data section and the variables in it.
     Datasec = 15,
+    /// `BTF_KIND_FLOAT`: a floating-point type of `size` bytes.
     Float = 16,
+    /// `BTF_KIND_DECL_TAG`: a `btf_decl_tag` attribute on a type, member or parameter.
     DeclTag = 17,
+    /// `BTF_KIND_TYPE_TAG`: a `btf_type_tag` attribute on a pointee type.
     TypeTag = 18,
+    /// `BTF_KIND_ENUM64`: 64-bit enumerators (signed when the kind flag is set).
     Enum64 = 19,
 }
 
@@ -137,21 +157,33 @@ pub fn info_kflag(info: u32) -> bool {
 
 /// INT encoding bits (`BTF_INT_SIGNED`, `BTF_INT_CHAR`, `BTF_INT_BOOL`).
 pub const INT_SIGNED: u32 = 1;
+/// `BTF_INT_CHAR`: a character type (pretty-printers show it as a character).
 pub const INT_CHAR: u32 = 2;
+/// `BTF_INT_BOOL`: a boolean.
 pub const INT_BOOL: u32 = 4;
 
 /// The header fields, in native order. `layout_off`/`layout_len` are zero for 24-byte headers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Header {
+    /// `BTF_MAGIC`, 0xeB9F, in the data's byte order (how the byte order is detected).
     pub magic: u16,
+    /// Format version: 1.
     pub version: u8,
+    /// Header flags: 0 (none are defined).
     pub flags: u8,
+    /// Header length in bytes: 24, or 32 with the kind layout section; sections start after it.
     pub hdr_len: u32,
+    /// Type section offset, relative to the end of the header.
     pub type_off: u32,
+    /// Type section length in bytes.
     pub type_len: u32,
+    /// String section offset, relative to the end of the header.
     pub str_off: u32,
+    /// String section length in bytes.
     pub str_len: u32,
+    /// Kind layout section offset, relative to the end of the header (32-byte header only; else 0).
     pub layout_off: u32,
+    /// Kind layout section length in bytes (32-byte header only; else 0).
     pub layout_len: u32,
 }
 
@@ -162,6 +194,7 @@ pub struct KindLayout {
     pub info_sz: u8,
     /// Bytes per vlen element.
     pub elem_sz: u8,
+    /// Flags of the kind (none are defined yet: 0).
     pub flags: u16,
 }
 

@@ -21,6 +21,7 @@ impl<'a> TypeRef<'a> {
         TypeRef { id, rec }
     }
 
+    /// The type id of this record.
     pub fn id(&self) -> u32 {
         self.id
     }
@@ -28,9 +29,11 @@ impl<'a> TypeRef<'a> {
     pub fn words(&self) -> &'a [u32] {
         self.rec
     }
+    /// The `name_off` word: the name's offset in the string section (0: anonymous); see [`Btf::str_bytes`](crate::Btf::str_bytes).
     pub fn name_off(&self) -> u32 {
         self.rec[0]
     }
+    /// The raw `info` word: vlen (bits 0..16), kind (24..29), kind flag (31).
     pub fn info(&self) -> u32 {
         self.rec[1]
     }
@@ -42,12 +45,15 @@ impl<'a> TypeRef<'a> {
     pub fn kind(&self) -> Option<Kind> {
         Kind::from_raw(self.kind_raw())
     }
+    /// Whether the record is of `kind`.
     pub fn is(&self, kind: Kind) -> bool {
         self.kind_raw() == kind as u32
     }
+    /// The vlen of `info`: members, enumerators, parameters or DATASEC entries; a FUNC's linkage.
     pub fn vlen(&self) -> u32 {
         raw::info_vlen(self.rec[1])
     }
+    /// The kind flag of `info`: bitfield member offsets (STRUCT/UNION), signed (ENUM/ENUM64), union (FWD), attribute (DECL_TAG/TYPE_TAG).
     pub fn kflag(&self) -> bool {
         raw::info_kflag(self.rec[1])
     }
@@ -67,12 +73,15 @@ impl<'a> TypeRef<'a> {
     pub fn int_data(&self) -> u32 {
         self.tail(0)
     }
+    /// The INT encoding: a combination of [`INT_SIGNED`](crate::raw::INT_SIGNED), [`INT_CHAR`](crate::raw::INT_CHAR) and [`INT_BOOL`](crate::raw::INT_BOOL) (`BTF_INT_ENCODING`).
     pub fn int_encoding(&self) -> u32 {
         (self.int_data() >> 24) & 0x0f
     }
+    /// The INT's bit offset (`BTF_INT_OFFSET`; 0 in everything compilers emit).
     pub fn int_offset(&self) -> u32 {
         (self.int_data() >> 16) & 0xff
     }
+    /// The INT's width in bits (`BTF_INT_BITS`).
     pub fn int_bits(&self) -> u32 {
         self.int_data() & 0xff
     }
@@ -141,15 +150,20 @@ impl<'a> TypeRef<'a> {
 /// `struct btf_array`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Array {
+    /// Type id of the elements.
     pub elem_type: u32,
+    /// Type id of the index (an INT; libbpf ignores it).
     pub index_type: u32,
+    /// Number of elements (0 for a flexible array).
     pub nelems: u32,
 }
 
 /// `struct btf_member`, with the owner's kind flag to decode `offset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
+    /// Name offset of the member (0: anonymous).
     pub name_off: u32,
+    /// Type id of the member.
     pub type_id: u32,
     /// The raw offset word.
     pub offset: u32,
@@ -174,28 +188,37 @@ impl Member {
 /// `struct btf_enum`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EnumValue {
+    /// Name offset of the enumerator.
     pub name_off: u32,
+    /// Value as stored; read it as `i32` when the enum is signed (kind flag set).
     pub val: u32,
 }
 
 /// `struct btf_enum64`, value joined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Enum64Value {
+    /// Name offset of the enumerator.
     pub name_off: u32,
+    /// Value with its two 32-bit halves joined; read it as `i64` when the enum is signed.
     pub val: u64,
 }
 
 /// `struct btf_param`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Param {
+    /// Name offset of the parameter (0: unnamed; with type 0 as the last parameter: `...`).
     pub name_off: u32,
+    /// Type id of the parameter (0 for the variadic `...`).
     pub type_id: u32,
 }
 
 /// `struct btf_var_secinfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VarSecinfo {
+    /// Type id of the VAR (or FUNC) placed in the section.
     pub type_id: u32,
+    /// Byte offset of the variable in the section.
     pub offset: u32,
+    /// Size of the variable in bytes.
     pub size: u32,
 }

@@ -13,7 +13,9 @@ use crate::model::error::{Error, ErrorKind, LibbpfLog, Result};
 
 /// Section names libbpf recognises.
 pub const BTF_SECTION: &str = ".BTF";
+/// The `.BTF.ext` section: func_info, line_info and CO-RE relocations of a BPF object.
 pub const BTF_EXT_SECTION: &str = ".BTF.ext";
+/// The `.BTF.base` section: the distilled base a module's `.BTF` is split over.
 pub const BTF_BASE_SECTION: &str = ".BTF.base";
 
 /// BTF read from an ELF file.
@@ -44,8 +46,11 @@ pub fn parse_elf_ext(data: &[u8]) -> Result<Option<BtfExt>> {
 /// The BTF-related sections of an ELF file, borrowed from its bytes.
 #[derive(Debug, Default)]
 pub struct ElfSections<'a> {
+    /// The `.BTF` section's bytes, if present.
     pub btf: Option<&'a [u8]>,
+    /// The `.BTF.ext` section's bytes, if present.
     pub ext: Option<&'a [u8]>,
+    /// The `.BTF.base` section's bytes (a distilled base), if present.
     pub base: Option<&'a [u8]>,
     /// Pointer size from the ELF class.
     pub pointer_size: u32,

@@ -18,7 +18,9 @@ use crate::model::error::{Error, ErrorKind, Result};
 /// `SHT_PROGBITS` with no flags.
 #[derive(Debug, Clone, Copy)]
 pub struct SectionUpdate<'a> {
+    /// Section name, e.g. `.BTF` or `.BTF.base`.
     pub name: &'a str,
+    /// The section's new contents.
     pub data: &'a [u8],
     /// Alignment of the contents in the file (`sh_addralign`): 1 or 4.
     pub align: u64,

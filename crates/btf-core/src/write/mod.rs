@@ -25,18 +25,25 @@ pub const MAX_TYPE_ID: u32 = 0x7fff_ffff;
 /// `enum btf_fwd_kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FwdKind {
+    /// `BTF_FWD_STRUCT`: a FWD for a struct.
     Struct = 0,
+    /// `BTF_FWD_UNION`: a FWD for a union (kind flag set).
     Union = 1,
+    /// `BTF_FWD_ENUM`: an ENUM of size 4 with no values (`btf__add_fwd` writes an empty enum).
     Enum = 2,
 }
 
 /// `enum btf_func_linkage`.
 pub const FUNC_STATIC: u32 = 0;
+/// `BTF_FUNC_GLOBAL`: a function visible outside its object.
 pub const FUNC_GLOBAL: u32 = 1;
+/// `BTF_FUNC_EXTERN`: a function defined elsewhere.
 pub const FUNC_EXTERN: u32 = 2;
 /// `enum btf_var_linkage`.
 pub const VAR_STATIC: u32 = 0;
+/// `BTF_VAR_GLOBAL_ALLOCATED`: a global variable with storage in this object.
 pub const VAR_GLOBAL_ALLOCATED: u32 = 1;
+/// `BTF_VAR_GLOBAL_EXTERN`: a global variable defined elsewhere.
 pub const VAR_GLOBAL_EXTERN: u32 = 2;
 
 /// libbpf's `btf_type_info`: note `vlen` is not masked, so a 65,536th member spills into bit 16.
