@@ -50,47 +50,87 @@ pub enum RelocateFailure {
     SameBase,
     /// The current base is not a distilled base: type `id` is anonymous or of a kind a distilled
     /// base never holds.
-    NotDistilled { id: u32, kind: u32, anonymous: bool },
+    NotDistilled {
+        /// The base type that shows it.
+        id: u32,
+        /// Its kind number.
+        kind: u32,
+        /// Whether it is anonymous.
+        anonymous: bool,
+    },
     /// A new-base type with a non-empty name offset but an empty name (libbpf maps it onto void).
-    EmptyBaseName { base_id: u32 },
+    EmptyBaseName {
+        /// The new-base type with the empty name.
+        base_id: u32,
+    },
     /// Several new-base types fit one distilled type.
     Ambiguous {
+        /// Kind number of the distilled type.
         kind: u32,
+        /// Its name.
         name: String,
+        /// Its size in bytes.
         size: u32,
+        /// Its id in the distilled base.
         dist_id: u32,
+        /// The first two new-base types that fit.
         base_ids: [u32; 2],
     },
     /// The new base has the type but with another size (for STRUCT/UNION: and it is embedded by
     /// value, or the base has several same-named composites, none of the old size).
     SizeMismatch {
+        /// Kind number of the distilled type.
         kind: u32,
+        /// Its name.
         name: String,
+        /// Its id in the distilled base.
         dist_id: u32,
+        /// Its size in the distilled base.
         old_size: u32,
+        /// The sizes of the same-named types of that kind in the new base.
         new_sizes: Vec<u32>,
+        /// The split type that embeds it by value (why the size must match), if any.
         embedded_in: Option<Embedding>,
     },
     /// The new base has a same-named, same-sized INT of another encoding (signedness, char, bool).
     IntEncoding {
+        /// The INT's name.
         name: String,
+        /// Its id in the distilled base.
         dist_id: u32,
+        /// Its encoding in the distilled base.
         old_encoding: u32,
+        /// The encodings of the same-named, same-sized INTs in the new base.
         new_encodings: Vec<u32>,
     },
     /// No type of that name and a fitting kind exists in the new base.
     Missing {
+        /// Kind number of the distilled type.
         kind: u32,
+        /// Its name.
         name: String,
+        /// Its size in bytes (0 for a FWD).
         size: u32,
+        /// Its id in the distilled base.
         dist_id: u32,
+        /// For a FWD: whether it declares a union.
         fwd_union: bool,
     },
     /// A split record of a kind libbpf 1.7 does not know.
-    UnknownKind { type_id: u32, kind: u32 },
+    UnknownKind {
+        /// The split type.
+        type_id: u32,
+        /// Its kind number.
+        kind: u32,
+    },
     /// A split string points into the distilled string section, but not at the name of a
     /// distilled type (`ENOENT`).
-    UnmappedString { type_id: u32, offset: u32 },
+    UnmappedString {
+        /// The split type holding the offset.
+        type_id: u32,
+        /// The string offset.
+        offset: u32,
+    },
 }
 
 fn kind_word(kind: u32, fwd_union: bool) -> &'static str {

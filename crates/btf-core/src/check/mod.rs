@@ -184,6 +184,7 @@ impl fmt::Display for Rule {
 /// One reference of the module that cannot be right over this base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// The rule the reference breaks.
     pub rule: Rule,
     /// The module type holding the reference, as numbered over this base (`None` for findings
     /// about the module as a whole: vermagic, CRCs, relocation).
@@ -206,9 +207,15 @@ pub enum Evidence {
     /// Its `.BTF.base` (distilled base) relocates onto the base.
     Relocated,
     /// Its `vermagic` names the kernel release the caller gave for the base.
-    SameRelease { release: String },
+    SameRelease {
+        /// The release both name, e.g. `6.1.0-54-amd64`.
+        release: String,
+    },
     /// Every `__versions` CRC found among the base's symbol CRCs matches (`matched` symbols).
-    CrcsMatch { matched: usize },
+    CrcsMatch {
+        /// How many symbol CRCs were compared and matched.
+        matched: usize,
+    },
 }
 
 impl fmt::Display for Evidence {
@@ -248,7 +255,10 @@ pub enum Undecidable {
     },
     /// The module's `.BTF.base` matches several types of the base: relocation (in libbpf and
     /// in the kernel) refuses it, but that does not make the base wrong.
-    AmbiguousRelocation { message: String },
+    AmbiguousRelocation {
+        /// libbpf's reason, naming the distilled type and its candidates.
+        message: String,
+    },
 }
 
 impl Undecidable {
@@ -304,8 +314,11 @@ pub enum KernelRules {
     /// The kernel would refuse it: the type it names (if any; a rejection without a type does not
     /// depend on the base and is only a note), errno and its verifier-log reason.
     Rejected {
+        /// The module type the kernel names in its log, if any.
         type_id: Option<u32>,
+        /// The errno `BPF_BTF_LOAD` would fail with (e.g. 22, `EINVAL`).
         errno: i32,
+        /// The kernel verifier log's reason, e.g. `Invalid name`.
         message: String,
     },
 }
@@ -339,6 +352,7 @@ pub struct CheckStats {
 /// The full answer for one module over one base.
 #[derive(Clone, Debug)]
 pub struct CheckReport {
+    /// Consistent, inconsistent or undecidable.
     pub verdict: Verdict,
     /// Why it is inconsistent: up to [`MAX_FINDINGS_PER_RULE`] findings per rule, in the order
     /// found (ids ascending); [`CheckReport::rule_counts`] counts them all.
@@ -357,6 +371,7 @@ pub struct CheckReport {
     pub modinfo: Option<ModInfo>,
     /// Things the caller should know that do not change the verdict (e.g. CRCs not checked).
     pub notes: Vec<String>,
+    /// What was examined: types, references into the base, string references.
     pub stats: CheckStats,
 }
 
@@ -414,9 +429,11 @@ pub struct ModuleParts<'a> {
 /// A `__versions` section and how to read it.
 #[derive(Clone, Copy, Debug)]
 pub struct Versions<'a> {
+    /// The section's bytes: entries of a CRC word and a NUL-padded name of 64 − word bytes.
     pub data: &'a [u8],
     /// 4 or 8 (the ELF class).
     pub word: usize,
+    /// Whether the ELF is big-endian.
     pub big_endian: bool,
 }
 

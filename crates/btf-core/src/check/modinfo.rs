@@ -41,7 +41,9 @@ impl ModInfo {
 /// One `__versions` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SymbolVersion {
+    /// The symbol the module imports.
     pub name: String,
+    /// Its CRC as the module was built (`CONFIG_MODVERSIONS`).
     pub crc: u64,
 }
 

@@ -98,7 +98,9 @@ impl<'a> Targets<'a> {
 /// One candidate: a target BTF (index into [`Targets`]) and a type id in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Candidate {
+    /// Index of the target BTF in [`Targets`].
     pub target: usize,
+    /// The candidate type's id in that BTF.
     pub type_id: u32,
 }
 

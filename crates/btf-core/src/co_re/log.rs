@@ -17,7 +17,9 @@ pub enum LogLevel {
 /// One message as libbpf formats it, without the trailing newline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
+    /// The level libbpf logs it at.
     pub level: LogLevel,
+    /// The message text.
     pub text: String,
 }
 

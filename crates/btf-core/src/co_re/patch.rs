@@ -21,17 +21,33 @@ const BPF_JMP_CALL: u8 = 0x05 | 0x80;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Patched {
     /// Replaced by `call 0xbad2310` (both halves of an `LD_IMM64`).
-    Poisoned { ldimm64: bool },
+    Poisoned {
+        /// Whether the poisoned instruction was a two-slot `LD_IMM64`.
+        ldimm64: bool,
+    },
     /// ALU/ALU64 immediate: old and new value as libbpf prints them.
-    AluImm { orig: u64, new: u64 },
+    AluImm {
+        /// The immediate before patching.
+        orig: u64,
+        /// The immediate after patching.
+        new: u64,
+    },
     /// LDX/ST/STX offset, and the memory size change in bytes if any.
     MemOff {
+        /// The offset before patching.
         orig: u64,
+        /// The offset after patching.
         new: u64,
+        /// The access size in bytes before and after, when it changed.
         mem_sz: Option<(u32, u32)>,
     },
     /// `LD_IMM64` 64-bit immediate.
-    LdImm64 { orig: u64, new: u64 },
+    LdImm64 {
+        /// The immediate before patching.
+        orig: u64,
+        /// The immediate after patching.
+        new: u64,
+    },
 }
 
 /// The result of [`patch_insn_bytes`].
@@ -40,6 +56,7 @@ pub struct PatchOutcome {
     /// The instruction bytes after patching (as many as were given; unchanged on error except
     /// where libbpf had already written before failing).
     pub bytes: Vec<u8>,
+    /// What was patched, or why libbpf refused to patch (which fails the load).
     pub result: Result<Patched, CoreError>,
     /// libbpf's messages for the patch.
     pub log: Vec<LogLine>,

@@ -49,9 +49,11 @@ pub struct ReloRes {
     pub fail_memsz_adjust: bool,
     /// Local field (element) size for byte-offset relocations, else 0.
     pub orig_sz: u32,
+    /// Local type id the value refers to (type-based relocations), else 0.
     pub orig_type_id: u32,
     /// Target field (element) size for byte-offset relocations, else 0.
     pub new_sz: u32,
+    /// Target type id the value refers to (type-based relocations), else 0.
     pub new_type_id: u32,
 }
 
@@ -60,15 +62,20 @@ pub struct ReloRes {
 pub struct CandidateOutcome<'a> {
     /// Position in the candidate list libbpf prints (`candidate #i`).
     pub index: usize,
+    /// The candidate type.
     pub candidate: Candidate,
+    /// Whether the access spec matched in it.
     pub matched: bool,
+    /// The target spec, as far as matching got.
     pub spec: Spec<'a>,
 }
 
 /// Everything about resolving one relocation.
 #[derive(Clone, Debug)]
 pub struct Resolution<'a> {
+    /// The `bpf_core_relo` record.
     pub relo: CoreRelo,
+    /// Index of the record within its section (`relo #N` in libbpf's log).
     pub relo_idx: usize,
     /// The parsed local spec (absent when the local type or access string is invalid).
     pub local_spec: Option<Spec<'a>>,
@@ -77,9 +84,11 @@ pub struct Resolution<'a> {
     /// The first matching candidate and its spec: the one whose values are used (all other
     /// matching ones agreed with it, or the relocation failed for ambiguity).
     pub target: Option<Candidate>,
+    /// The spec of [`Resolution::target`] in the target BTF.
     pub target_spec: Option<Spec<'a>>,
     /// The result; `None` with `error` set when resolution failed.
     pub res: Option<ReloRes>,
+    /// Why resolution failed, when it did.
     pub error: Option<CoreError>,
     /// libbpf's messages for this relocation up to the patch (candidate search lines when this
     /// relocation filled the cache, the spec, each candidate, failures).
@@ -631,24 +640,31 @@ pub struct ProgSite {
 /// program, e.g. an eliminated weak subprogram; libbpf skips it).
 #[derive(Clone, Debug)]
 pub struct ReloSite {
+    /// The `bpf_core_relo` record.
     pub relo: CoreRelo,
+    /// The program and instruction it applies to.
     pub prog: Option<ProgSite>,
 }
 
 /// The CO-RE records of one ELF section, in `.BTF.ext` order.
 #[derive(Clone, Debug)]
 pub struct ReloSection {
+    /// The ELF section name (e.g. `kprobe/do_unlinkat`).
     pub name: String,
+    /// Its records, in `.BTF.ext` order.
     pub relos: Vec<ReloSite>,
 }
 
 /// One record's outcome.
 #[derive(Clone, Debug)]
 pub struct ReloOutcome<'a> {
+    /// The ELF section of the record.
     pub section: String,
     /// Index of the record within its section (`relo #N`).
     pub relo_idx: usize,
+    /// The program or subprogram the instruction belongs to, as libbpf names it.
     pub prog_name: Option<String>,
+    /// The instruction index within that program.
     pub insn_idx: Option<usize>,
     /// `None` when libbpf skips the record.
     pub resolution: Option<Resolution<'a>>,
@@ -660,8 +676,11 @@ pub struct ReloOutcome<'a> {
 /// the run (libbpf stops at the first failing relocation).
 #[derive(Clone, Debug)]
 pub struct RelocateReport<'a> {
+    /// Every record's outcome, in the order libbpf processes them.
     pub outcomes: Vec<ReloOutcome<'a>>,
+    /// libbpf's whole log for the run.
     pub log: Vec<LogLine>,
+    /// The error that stopped the run (libbpf stops at the first failing relocation).
     pub error: Option<CoreError>,
 }
 

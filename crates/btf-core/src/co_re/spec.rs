@@ -22,8 +22,11 @@ pub const SPEC_MAX_LEN: usize = 64;
 /// is `type_id` (no name), or for enum relocations the enumerator `idx` of enum `type_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Accessor<'a> {
+    /// The struct/union, array element or enum type the step is in.
     pub type_id: u32,
+    /// Member, element or enumerator index.
     pub idx: u32,
+    /// The member or enumerator name (`None` for array elements).
     pub name: Option<&'a [u8]>,
 }
 
