@@ -161,7 +161,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("btf-cli-sysfs-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("ext4"), b"").unwrap();
-        assert_eq!(resolve_input_in(Path::new("ext4"), &dir).unwrap(), dir.join("ext4"));
+        assert_eq!(
+            resolve_input_in(Path::new("ext4"), &dir).unwrap(),
+            dir.join("ext4")
+        );
         // Paths and names with a dot stay what they are (the parse reports a missing file).
         assert_eq!(
             resolve_input_in(Path::new("./ext4"), &dir).unwrap(),

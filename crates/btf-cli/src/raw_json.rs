@@ -122,8 +122,7 @@ impl<W: Write> JsonWriter<W> {
         self.eol()?;
         self.comma_due = false;
         self.puts(name.as_bytes())?;
-        self.out
-            .write_all(if self.pretty { b": " } else { b":" })
+        self.out.write_all(if self.pretty { b": " } else { b":" })
     }
 
     fn string_field(&mut self, name: &str, value: &[u8]) -> io::Result<()> {

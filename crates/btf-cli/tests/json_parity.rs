@@ -77,7 +77,9 @@ fn sorted(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
 }
 
 fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    sorted(dir, |p| p.is_file() && p.to_string_lossy().ends_with(suffix))
+    sorted(dir, |p| {
+        p.is_file() && p.to_string_lossy().ends_with(suffix)
+    })
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
@@ -86,7 +88,10 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 
 /// `vmlinux/<ver>.btf` for the folder `<anything>/<ver>`.
 fn vmlinux_for(corpus: &Path, ver_dir: &Path) -> PathBuf {
-    let ver = ver_dir.file_name().expect("version folder").to_string_lossy();
+    let ver = ver_dir
+        .file_name()
+        .expect("version folder")
+        .to_string_lossy();
     let p = corpus.join("vmlinux").join(format!("{ver}.btf"));
     assert!(p.is_file(), "corpus has no base {} for {ver}", p.display());
     p
@@ -208,7 +213,10 @@ fn compare_all(test: &str, bpftool: &Path, cases: &[Case]) {
     let failures: Vec<String> = cases
         .iter()
         .zip(outcomes)
-        .filter_map(|(c, r)| r.err().map(|e| format!("MISMATCH {}\n  {e}", c.file.display())))
+        .filter_map(|(c, r)| {
+            r.err()
+                .map(|e| format!("MISMATCH {}\n  {e}", c.file.display()))
+        })
         .collect();
     eprintln!(
         "{test}: {} files, {} identical to bpftool in -j and -p, {} mismatched; {:.2?}",
@@ -293,7 +301,10 @@ fn fixture_and_running_kernel_json_match_bpftool() {
             base: None,
         });
     } else {
-        skip(test, "no /sys/kernel/btf/vmlinux: only the fixture is compared");
+        skip(
+            test,
+            "no /sys/kernel/btf/vmlinux: only the fixture is compared",
+        );
     }
     compare_all(test, &bpftool, &cases);
 }
@@ -332,8 +343,16 @@ fn module_name_alone() {
     let name = module.file_name().expect("name").to_os_string();
     let by_name = run(Path::new(BTF), &["dump".into(), name]);
     let by_path = run(Path::new(BTF), &["dump".into(), module.clone().into()]);
-    assert!(by_name.status.success(), "{}", String::from_utf8_lossy(&by_name.stderr));
-    assert!(by_name.stdout == by_path.stdout, "btf dump {} differs", module.display());
+    assert!(
+        by_name.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_name.stderr)
+    );
+    assert!(
+        by_name.stdout == by_path.stdout,
+        "btf dump {} differs",
+        module.display()
+    );
 }
 
 /// Every kind, both enum signednesses at their extremes (bpftool prints an unsigned ENUM value
@@ -388,7 +407,8 @@ fn every_kind_and_escape_matches_bpftool() {
     b.add_datasec(".data", 4).unwrap();
     b.add_datasec_var_info(v, 0, 4).unwrap();
     b.add_float("double", 8).unwrap();
-    b.add_decl_tag("on the struct\r\n\u{8}\u{c}", s, -1).unwrap();
+    b.add_decl_tag("on the struct\r\n\u{8}\u{c}", s, -1)
+        .unwrap();
     b.add_decl_tag("on a param", f, 1).unwrap();
 
     let dir = std::env::temp_dir().join(format!("btf-cli-json-{}", std::process::id()));
