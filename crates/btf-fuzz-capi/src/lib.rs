@@ -97,7 +97,8 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
         assert!(!d.is_null(), "btf_dump__new failed on a parsed object");
         // Finding F2: declarations only where the text stays bounded.
         let core = btf_core::Btf::from_bytes(&raw(b)).ok();
-        if core.is_some_and(|c| btf_fuzz_targets::inline_weight(&c) <= 1 << 16) {
+        let bounded = core.is_some_and(|c| btf_fuzz_targets::inline_weight(&c) <= 1 << 16);
+        if bounded {
             for id in 1..cnt {
                 let _ = btf_dump__dump_type(d, id);
                 if out.len() > 1 << 20 {
@@ -113,7 +114,9 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
                 indent_level: (id % 3) as c_int,
                 strip_mods: id % 4 == 0,
             };
-            let _ = btf_dump__emit_type_decl(d, id, &decl);
+            if bounded {
+                let _ = btf_dump__emit_type_decl(d, id, &decl);
+            }
             let opts = btf_dump_type_data_opts {
                 sz: size_of::<btf_dump_type_data_opts>(),
                 indent_str: ptr::null(),
