@@ -22,7 +22,10 @@ for p in "${PACKAGES[@]}"; do
 done
 
 start=$(date +%s.%N)
-make --no-print-directory deb
+# The symbols file lists exactly capi/libbtf.map, and dpkg-gensymbols (in dh_makeshlibs) fails the
+# build on any difference between it and the built libbtf.so.1.
+scripts/deb-symbols.sh --check
+DPKG_GENSYMBOLS_CHECK_LEVEL=4 make --no-print-directory deb
 debs=(build/deb/libbtf1_*.deb build/deb/libbtf-dev_*.deb build/deb/btf-tools_*.deb)
 for d in "${debs[@]}"; do [[ -f $d ]] || die "$d not built"; done
 
