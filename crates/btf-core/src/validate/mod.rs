@@ -7,9 +7,9 @@
 //! its own byte order; so does this module (foreign-order data fails with "Invalid magic", as in
 //! the kernel).
 //!
-//! Modules, one job each: [`header`] (header, section table, string section), [`meta`] (the
-//! per-kind `btf_*_check_meta` pass), [`resolve`] (`btf_check_all_types`: resolution with loop
-//! detection, member checks, FUNC/FUNC_PROTO checks, type-tag placement), [`log`] (the verifier
+//! Modules, one job each: `header` (header, section table, string section), `meta` (the
+//! per-kind `btf_*_check_meta` pass), `resolve` (`btf_check_all_types`: resolution with loop
+//! detection, member checks, FUNC/FUNC_PROTO checks, type-tag placement), `log` (the verifier
 //! log's text), [`env`] (type and string access across a base).
 //!
 //! Every step is bounded: one pass over the types for the meta checks, a resolve stack of at most
