@@ -123,10 +123,11 @@ impl<'e, 'a> Resolver<'e, 'a> {
     }
 
     fn pop_resolved(&mut self, rid: u32, rsize: u32) {
-        if let Some((id, _)) = self.stack.pop()
-            && let Some(l) = self.local(id)
-            && l < self.visit.len()
-        {
+        // Nested rather than a let chain: the crates' MSRV (1.85) predates let chains (1.88).
+        let Some((id, _)) = self.stack.pop() else {
+            return;
+        };
+        if let Some(l) = self.local(id).filter(|&l| l < self.visit.len()) {
             self.rids[l] = rid;
             self.rsizes[l] = rsize;
             self.visit[l] = RESOLVED;
@@ -279,13 +280,11 @@ impl<'e, 'a> Resolver<'e, 'a> {
     fn continue_last_ptr(&mut self, next: &T<'_>) -> Result<bool, Fail> {
         if next.is_modifier() {
             let rid = self.rid(next.id);
-            if let Some(rt) = self.t(rid)
-                && rt.is(K_PTR)
-                && !self.is_sink(&rt)
-                && !self.is_resolved(rid)
-            {
-                self.push(&rt)?;
-                return Ok(true);
+            if let Some(rt) = self.t(rid) {
+                if rt.is(K_PTR) && !self.is_sink(&rt) && !self.is_resolved(rid) {
+                    self.push(&rt)?;
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
