@@ -302,7 +302,7 @@ impl<'a> Member<'a> {
     /// Offset in bytes, when the member starts on a byte and is not a bitfield.
     pub fn byte_offset(&self) -> Option<u32> {
         let bits = self.bit_offset();
-        (self.bitfield_size().is_none() && bits % 8 == 0).then_some(bits / 8)
+        (self.bitfield_size().is_none() && bits & 7 == 0).then_some(bits / 8)
     }
     /// Width in bits of a bitfield member, `None` for an ordinary member.
     #[inline]
