@@ -16,7 +16,7 @@ use btf_core::co_re::{CandidateCache, ResolveOptions, Targets, resolve_relo};
 use btf_core::ext::CoreRelo;
 use btf_core::object::BpfObject;
 use btf_core::validate::{validate_bytes, validate_module_bytes};
-use btf_core::{Btf, BtfExt, CDump, DataOptions, DedupOptions, Endianness, Header, elf, text};
+use btf_core::{Btf, BtfExt, CDump, DataOptions, DedupOptions, Endianness, elf, text};
 
 mod writer;
 
