@@ -50,12 +50,13 @@ if grep -q '^/usr/include/bpf' "$tmp/files"; then die "headers in /usr/include/b
 
 # A C program through pkg-config, against the installed packages only.
 flags=$(pkg-config --cflags --libs libbtf)
-[[ $(pkg-config --cflags libbtf) == "-I/usr/include/libbtf" ]] ||
-    die "pkg-config --cflags libbtf is '$(pkg-config --cflags libbtf)'"
+cflags=$(pkg-config --cflags libbtf)
+[[ ${cflags%% } == "-I/usr/include/libbtf" ]] || die "pkg-config --cflags libbtf is '$cflags'"
 echo "test-deb: cc examples/largest_structs.c $flags"
 # shellcheck disable=SC2086 # the flags are words
 cc -O2 -Wall -Wextra -Werror -o "$tmp/largest_structs" examples/largest_structs.c $flags
-ldd "$tmp/largest_structs" | grep -q "libbtf.so.1 => /usr/lib/$multiarch/libbtf.so.1" ||
+# (/lib is /usr/lib on a merged-/usr system.)
+ldd "$tmp/largest_structs" | grep -Eq "libbtf\.so\.1 => (/usr)?/lib/$multiarch/libbtf\.so\.1 " ||
     die "largest_structs does not use the installed libbtf.so.1: $(ldd "$tmp/largest_structs")"
 "$tmp/largest_structs" test-data/small.btf > "$tmp/largest.out"
 head -n 3 "$tmp/largest.out"
@@ -70,7 +71,7 @@ echo "test-deb: $btf_version"
 grep -q '^\[1\] ' "$tmp/dump.txt" || die "btf dump test-data/small.btf: no [1]"
 echo "test-deb: btf dump test-data/small.btf: $(grep -c '^\[' "$tmp/dump.txt") types"
 man_pages=$(grep -c '^/usr/share/man/man1/' "$tmp/files" || true)
-completions=$(grep -cE '^/usr/share/(bash-completion|zsh|fish)/.*[^/]$' "$tmp/files" || true)
+completions=$(grep -cE '^/usr/share/(bash-completion|zsh|fish)/.*/(btf|_btf|btf\.fish)$' "$tmp/files" || true)
 
 # Removal leaves nothing behind.
 echo "test-deb: dpkg --purge ${PACKAGES[*]}"
