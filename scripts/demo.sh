@@ -64,7 +64,7 @@ say "" "== 1. The 6.1.0-47 ext4 read over 6.1.0-54's vmlinux: what goes wrong" \
     "Between the two builds the vmlinux type ids differ from id 37 on, so ext4's references now" \
     "land on other types. \`btf check\` tells before the kernel does (exit status 1: inconsistent):"
 run_status 1 btf check ext4.btf --base vmlinux-6.1.0-54.btf
-say "Over its own build it is well formed, but raw split BTF cannot say which build it was made for:"
+say "" "Over its own build it is well formed, but raw split BTF cannot say which build it was made for:"
 run_status 2 btf check ext4.btf --base vmlinux-6.1.0-47.btf
 
 say "" "== 2. \`btf distill\`: give each module a distilled base (.BTF.base)" \
@@ -83,10 +83,10 @@ say "" "== 3. \`btf relocate\`: move the modules onto 6.1.0-54" \
 run btf relocate ext4.split.btf --distilled-base ext4.base.btf --base vmlinux-6.1.0-54.btf -o ext4-on-6.1.0-54.btf
 printf '  ext4-on-6.1.0-54.btf: %s bytes, %s types over 6.1.0-54\n' "$(size ext4-on-6.1.0-54.btf)" \
     "$(btf dump ext4-on-6.1.0-54.btf --base vmlinux-6.1.0-54.btf | grep -c '^\[' | commas)"
-say "nvme does not, and must not: it embeds a struct device by value, and struct device grew" \
+say "" "nvme does not, and must not: it embeds a struct device by value, and struct device grew" \
     "between the builds, so every offset after it moved (exit status 1):"
 run_status 1 btf relocate nvme.split.btf --distilled-base nvme.base.btf --base vmlinux-6.1.0-54.btf -o nvme-on-6.1.0-54.btf
-say "The same for many modules at once (distill over the old vmlinux, relocate onto the new one):"
+say "" "The same for many modules at once (distill over the old vmlinux, relocate onto the new one):"
 run btf check-relocate --distill-from vmlinux-6.1.0-47.btf --base vmlinux-6.1.0-54.btf ext4.btf nvme.btf
 
 say "" "== 4. A vmlinux.h for BPF programs (CO-RE), as \`bpftool btf dump file ... format c\` writes it"
