@@ -368,7 +368,7 @@ fuzz:
 #   make deb       dpkg-buildpackage -us -uc -b: libbtf1, libbtf-dev, btf-tools (and btf-tools-dbgsym)
 #                  into build/deb/, built by debian/rules with this Makefile (`make`, `make install`
 #                  with PREFIX=/usr, INCLUDEDIR=/usr/include/libbtf) in this tree, reusing target/;
-#                  then lintian, which must report no error
+#                  then lintian, which must report no error; debian/ is left as it was
 #   make test-deb  scripts/test-deb.sh: make deb, install the packages with dpkg, build and run a C
 #                  program through `pkg-config --cflags --libs libbtf`, run btf, purge them and check
 #                  nothing is left (SKIP without dpkg-buildpackage/debhelper or root)
@@ -386,6 +386,7 @@ deb:
 	  --changes-file=$(abspath $(DEB_DIR))/libbtf_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes \
 	  --buildinfo-file=$(abspath $(DEB_DIR))/libbtf_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).buildinfo \
 	  --changes-option=-u$(abspath $(DEB_DIR)) --buildinfo-option=-u$(abspath $(DEB_DIR))
+	@debian/rules clean > /dev/null
 	@ls -l $(DEB_DIR)/*.deb
 	@if command -v lintian > /dev/null; then \
 	  echo "lintian $(DEB_DIR)/*.changes"; \
