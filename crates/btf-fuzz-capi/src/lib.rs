@@ -97,7 +97,7 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
         assert!(!d.is_null(), "btf_dump__new failed on a parsed object");
         // Finding F2: declarations only where the text stays bounded.
         let core = btf_core::Btf::from_bytes(&raw(b)).ok();
-        let bounded = core.is_some_and(|c| btf_fuzz_targets::inline_weight(&c) <= 1 << 16);
+        let bounded = core.is_some_and(|c| btf_fuzz_targets::c_text_bounded(&c));
         if bounded {
             for id in 1..cnt {
                 let _ = btf_dump__dump_type(d, id);

@@ -122,7 +122,7 @@ pub fn typed_data_in_bounds(btf: &Btf, id: u32, limit: u64) -> bool {
         }
         match t.kind() {
             Some(Kind::Struct | Kind::Union) => t.members().all(|m| {
-                let end = u64::from(m.offset / 8)
+                let end = u64::from(m.bit_offset() / 8)
                     .saturating_add(btf.resolve_size(m.type_id).unwrap_or(u64::MAX));
                 end <= u64::from(t.size()) && ok(btf, m.type_id, limit, depth + 1)
             }),
