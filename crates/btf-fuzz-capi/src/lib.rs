@@ -153,12 +153,16 @@ unsafe fn roundtrip(b: *mut Handle, base: *mut Handle) {
         btf__free(again);
         let e = btf__endianness(b);
         if btf__set_endianness(b, 1 - e) == 0 {
+            // (Not the same length in general: unmodified native data comes back as it was read,
+            // gaps included, while the other order is rebuilt.)
             let other = raw(b);
-            assert_eq!(
-                other.len(),
-                bytes.len(),
-                "raw data length differs by byte order"
+            let o = btf__new_split(other.as_ptr().cast(), other.len() as u32, base);
+            assert!(
+                !o.is_null(),
+                "raw data in the other byte order does not parse"
             );
+            assert_eq!(btf__type_cnt(o), btf__type_cnt(b));
+            btf__free(o);
             btf__set_endianness(b, e);
         }
     }
