@@ -78,13 +78,7 @@ fn scan<'a, Elf: FileHeader<Endian = Endianness>>(
     data: &'a [u8],
     word: usize,
 ) -> Result<ModuleParts<'a>> {
-    let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
-    let endian = header
-        .endian()
-        .map_err(|e| format_err(format!("bad ELF header: {e}")))?;
-    let sections = header
-        .sections(endian, data)
-        .map_err(|e| format_err(format!("bad section headers: {e}")))?;
+    let (_, endian, sections) = crate::read::elf::open::<Elf>(data)?;
     let mut parts = ModuleParts::default();
     let mut btf = None;
     for sh in sections.iter().skip(1) {

@@ -120,18 +120,12 @@ impl BpfObject {
 }
 
 fn read<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Result<BpfObject> {
-    let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
-    let endian = header
-        .endian()
-        .map_err(|e| format_err(format!("bad ELF header: {e}")))?;
+    let (header, endian, sections) = crate::read::elf::open::<Elf>(data)?;
     let endianness = if header.is_big_endian() {
         Endianness::Big
     } else {
         Endianness::Little
     };
-    let sections = header
-        .sections(endian, data)
-        .map_err(|e| format_err(format!("bad section headers: {e}")))?;
 
     let mut code = Vec::new();
     for (idx, sh) in sections.iter().enumerate().skip(1) {
@@ -198,27 +192,13 @@ fn read<Elf: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Result<Bpf
     }
     functions.sort_by_key(|f| (f.section, f.first_insn));
 
-    let pointer_size = if header.is_type_64() { 8 } else { 4 };
-    let mut btf_bytes = None;
-    let mut ext = None;
-    for (idx, sh) in sections.iter().enumerate().skip(1) {
-        let name = sections.section_name(endian, sh).unwrap_or_default();
-        let slot = match name {
-            b".BTF" => &mut btf_bytes,
-            b".BTF.ext" => &mut ext,
-            _ => continue,
-        };
-        let bytes = sh.data(endian, data).map_err(|e| {
-            format_err(format!(
-                "section {idx} ({}): data out of bounds: {e}",
-                String::from_utf8_lossy(name)
-            ))
-        })?;
-        *slot = Some(bytes);
-    }
-    let btf_bytes = btf_bytes.ok_or_else(|| {
+    // `.BTF` and `.BTF.ext` as every other ELF reader of the crate finds them.
+    let btf_sections = crate::read::elf::elf_sections(data)?;
+    let btf_bytes = btf_sections.btf.ok_or_else(|| {
         Error::new(ErrorKind::NoBtfSection, "no .BTF section").logged(LibbpfLog::Warn)
     })?;
+    let ext = btf_sections.ext;
+    let pointer_size = btf_sections.pointer_size;
     let btf = Btf::from_bytes(btf_bytes).map_err(|e| e.context(BTF_SECTION))?;
     btf.set_pointer_size(pointer_size)
         .map_err(|e| e.context(BTF_SECTION))?;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use object::read::elf::{FileHeader, SectionHeader};
+use object::read::elf::{FileHeader, SectionHeader, SectionTable};
 use object::{FileKind, elf};
 
 use crate::ext::BtfExt;
@@ -61,7 +61,11 @@ fn format_err(what: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::ElfFormat, what.to_string()).logged(LibbpfLog::Warn)
 }
 
-fn scan<'a, Elf: FileHeader>(data: &'a [u8], pointer_size: u32) -> Result<ElfSections<'a>> {
+/// An ELF image's header, byte order and section table; a malformed one is libbpf's
+/// `LIBBPF_ERRNO__FORMAT`, logged as a warning. Every ELF reader of the crate starts here.
+pub(crate) fn open<Elf: FileHeader>(
+    data: &[u8],
+) -> Result<(&Elf, Elf::Endian, SectionTable<'_, Elf>)> {
     let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
     let endian = header
         .endian()
@@ -69,6 +73,11 @@ fn scan<'a, Elf: FileHeader>(data: &'a [u8], pointer_size: u32) -> Result<ElfSec
     let sections = header
         .sections(endian, data)
         .map_err(|e| format_err(format!("bad section headers: {e}")))?;
+    Ok((header, endian, sections))
+}
+
+fn scan<'a, Elf: FileHeader>(data: &'a [u8], pointer_size: u32) -> Result<ElfSections<'a>> {
+    let (_, endian, sections) = open::<Elf>(data)?;
     let mut found = ElfSections {
         pointer_size,
         ..Default::default()
@@ -143,13 +152,7 @@ pub fn parse_elf(data: &[u8], base: Option<Arc<Btf>>) -> Result<ElfBtf> {
 
 /// The bytes of the section called `name` (the first one), which must be `SHT_PROGBITS`.
 fn find_section<'a, Elf: FileHeader>(data: &'a [u8], name: &str) -> Result<Option<&'a [u8]>> {
-    let header = Elf::parse(data).map_err(|e| format_err(format!("bad ELF header: {e}")))?;
-    let endian = header
-        .endian()
-        .map_err(|e| format_err(format!("bad ELF header: {e}")))?;
-    let sections = header
-        .sections(endian, data)
-        .map_err(|e| format_err(format!("bad section headers: {e}")))?;
+    let (_, endian, sections) = open::<Elf>(data)?;
     let Some((idx, sh)) = sections
         .iter()
         .enumerate()
