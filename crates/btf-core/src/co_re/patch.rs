@@ -7,15 +7,8 @@ use super::relo::ReloRes;
 use super::{CoreError, EINVAL, ERANGE};
 use crate::Endianness;
 
+use crate::object::insn::{CALL, class};
 pub use crate::object::insn::{Insn, POISON_IMM};
-
-const BPF_LD: u8 = 0x00;
-const BPF_LDX: u8 = 0x01;
-const BPF_ST: u8 = 0x02;
-const BPF_STX: u8 = 0x03;
-const BPF_ALU: u8 = 0x04;
-const BPF_ALU64: u8 = 0x07;
-const BPF_JMP_CALL: u8 = 0x05 | 0x80;
 
 /// What the patch did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +60,7 @@ fn poison(log: &mut Log, prog_name: &str, relo_idx: usize, insn_idx: usize, insn
         "prog '{prog_name}': relo #{relo_idx}: substituting insn #{insn_idx} w/ invalid insn"
     ));
     *insn = Insn {
-        code: BPF_JMP_CALL,
+        code: CALL,
         dst_reg: 0,
         src_reg: 0,
         off: 0,
@@ -143,7 +136,7 @@ fn patch_logged(
     let new_val = res.new_val;
     let insn = insns[0];
     match insn.code & 0x07 {
-        BPF_ALU | BPF_ALU64 => {
+        class::ALU | class::ALU64 => {
             if insn.code & 0x08 != 0 {
                 return Err(EINVAL);
             }
@@ -164,7 +157,7 @@ fn patch_logged(
                 new: new_val,
             })
         }
-        BPF_LDX | BPF_ST | BPF_STX => {
+        class::LDX | class::ST | class::STX => {
             let off = insn.off as i64 as u64;
             if res.validate && off != orig_val {
                 log.warn(format!(
@@ -219,7 +212,7 @@ fn patch_logged(
                 mem_sz,
             })
         }
-        BPF_LD => {
+        class::LD => {
             let next = insns.get(1).copied();
             let well_formed = insn.is_ld_imm64()
                 && insn.src_reg == 0
