@@ -439,11 +439,54 @@ static void test_small_btf(void)
 	free(t);
 }
 
+#ifndef HARNESS_REF_LIBBPF
+/*
+ * Anonymous structs, each level embedding the one below twice: 2^40 inline copies at the top.
+ * libbpf writes until memory runs out; libbtf's dumper stops at its bound with -E2BIG, hands the
+ * callback nothing for that call, and goes on with the next.
+ */
+static void test_output_bound(void)
+{
+	struct btf *btf = btf__new_empty();
+	struct text *t = calloc(1, sizeof(*t));
+	struct btf_dump *d = btf_dump__new(btf, collect, t, NULL);
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, opts, .field_name = "x");
+	int int_id, below, top, small, i;
+
+	int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	below = int_id;
+	for (i = 0; i < 40; i++) {
+		int s = btf__add_struct(btf, NULL, 8);
+
+		btf__add_field(btf, "a", below, 0, 0);
+		btf__add_field(btf, "b", below, 32, 0);
+		below = s;
+	}
+	top = btf__add_struct(btf, "top", 8);
+	btf__add_field(btf, "x", below, 0, 0);
+	small = btf__add_struct(btf, "small", 4);
+	btf__add_field(btf, "v", int_id, 0, 0);
+	ASSERT_EQ(btf_dump__dump_type(d, top), -E2BIG);
+	ASSERT_EQ(errno, E2BIG);
+	ASSERT_EQ(t->len, 0);
+	ASSERT_EQ(btf_dump__emit_type_decl(d, below, &opts), -E2BIG);
+	ASSERT_EQ(t->len, 0);
+	ASSERT_OK(btf_dump__dump_type(d, small));
+	ASSERT_STREQ(t->buf, "struct small {\n\tint v;\n};\n\n");
+	btf_dump__free(d);
+	btf__free(btf);
+	free(t);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
 	test_layout();
 	test_incremental();
+#ifndef HARNESS_REF_LIBBPF
+	test_output_bound();
+#endif
 	test_errors();
 	test_type_data();
 	test_type_data_kinds();

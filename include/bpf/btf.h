@@ -430,7 +430,9 @@ LIBBPF_API void btf_dump__free(struct btf_dump *d);
 
 /**
  * Writes the C definition of type `id` and of every type it needs that this dumper has not
- * written yet. 0, or -EINVAL for a bad id, -ELOOP for a type cycle C cannot express.
+ * written yet. 0, or -EINVAL for a bad id, -ELOOP for a type cycle C cannot express, -E2BIG
+ * when the text would pass the dumper's bound (16 bytes per byte of BTF, at least 16 MiB: only
+ * hostile BTF, where libbpf writes gigabytes) — then nothing is written.
  *
  * # Safety
  * `d` is NULL or a live dumper whose BTF is still alive.
@@ -440,7 +442,8 @@ LIBBPF_API int btf_dump__dump_type(struct btf_dump *d, __u32 id);
 /**
  * Writes the declaration of a field or variable of type `id` (options: its name, the indent
  * of inline definitions, whether to strip modifiers). A NULL `field_name` declares no name
- * (libbpf 1.7 crashes on it). 0, or -EINVAL for invalid options.
+ * (libbpf 1.7 crashes on it). 0, or -EINVAL for invalid options, -E2BIG past the dumper's
+ * bound (as for `btf_dump__dump_type`).
  *
  * # Safety
  * `d` is NULL or a live dumper whose BTF is still alive; `opts` is NULL or readable for its

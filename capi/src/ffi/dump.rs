@@ -183,7 +183,9 @@ pub unsafe extern "C" fn btf_dump__free(d: *mut btf_dump) {
 }
 
 /// Writes the C definition of type `id` and of every type it needs that this dumper has not
-/// written yet. 0, or -EINVAL for a bad id, -ELOOP for a type cycle C cannot express.
+/// written yet. 0, or -EINVAL for a bad id, -ELOOP for a type cycle C cannot express, -E2BIG
+/// when the text would pass the dumper's bound (16 bytes per byte of BTF, at least 16 MiB: only
+/// hostile BTF, where libbpf writes gigabytes) — then nothing is written.
 ///
 /// # Safety
 /// `d` is NULL or a live dumper whose BTF is still alive.
@@ -205,7 +207,8 @@ pub unsafe extern "C" fn btf_dump__dump_type(d: *mut btf_dump, id: __u32) -> c_i
 
 /// Writes the declaration of a field or variable of type `id` (options: its name, the indent
 /// of inline definitions, whether to strip modifiers). A NULL `field_name` declares no name
-/// (libbpf 1.7 crashes on it). 0, or -EINVAL for invalid options.
+/// (libbpf 1.7 crashes on it). 0, or -EINVAL for invalid options, -E2BIG past the dumper's
+/// bound (as for `btf_dump__dump_type`).
 ///
 /// # Safety
 /// `d` is NULL or a live dumper whose BTF is still alive; `opts` is NULL or readable for its

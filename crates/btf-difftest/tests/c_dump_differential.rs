@@ -99,6 +99,40 @@ fn small_fixture() {
     finish("small.btf", &failures, 1, bytes);
 }
 
+/// Structs whose bit offsets overflow a C `int` (sizes of 256 MiB and more, members past bit
+/// 2^31, a member of 2 GiB): libbpf computes padding in `int`s, wrapping; so do we, and the text
+/// is the same (in 64-bit arithmetic these would be millions of padding lines).
+#[test]
+fn padding_of_structs_past_int_offsets() {
+    libbpf::quiet();
+    let mut btf = Btf::new_empty();
+    let int = btf.add_int("int", 4, 1).unwrap();
+    let idx = btf.add_int("unsigned int", 4, 0).unwrap();
+    let huge = btf.add_struct("huge", 0x2000_0010).unwrap();
+    btf.add_field("a", int, 0, 0).unwrap();
+    btf.add_struct("far", 0x1000_0010).unwrap();
+    btf.add_field("b", int, 0x8000_0040, 0).unwrap();
+    let arr = btf.add_array(idx, int, 0x2000_0001).unwrap();
+    btf.add_struct("wraps", 0x8000_0010).unwrap();
+    btf.add_field("arr", arr, 0, 0).unwrap();
+    btf.add_field("c", int, 64, 0).unwrap();
+    btf.add_field("d", int, 0xffff_ffe0, 0).unwrap();
+    btf.add_union("", 0xff00_0008).unwrap();
+    btf.add_field("e", arr, 0, 0).unwrap();
+    let anon = btf.type_cnt() - 1;
+    btf.add_struct("holds_anon", 0x1000_0000).unwrap();
+    btf.add_field("f", int, 0, 0).unwrap();
+    btf.add_field("u", anon, 0xf000_0000, 0).unwrap();
+    assert!(huge > 0);
+    let raw = btf.raw_data().into_owned();
+    let ours_btf = Btf::from_bytes(&raw).unwrap();
+    let theirs = LibbpfBtf::from_bytes(&raw).unwrap();
+    let mut failures = Vec::new();
+    let bytes = compare("int offsets", &ours_btf, &theirs, &mut failures);
+    finish("int offsets", &failures, 1, bytes);
+    assert!((100..10_000).contains(&bytes), "{bytes} bytes of text");
+}
+
 #[test]
 fn vmlinux() {
     let _dir = require_corpus!("c_dump_differential::vmlinux");

@@ -215,6 +215,14 @@ pub fn diff_distill(data: &[u8]) {
         ),
     };
     assert_eq!(&*ob.raw_data(), &tb.raw_data()[..], "distilled base bytes");
+    if libbpf_bugs::distill_drops_moved_types(&ob, os.nr_types() > o.nr_types()) {
+        // LIBBPF-8: libbpf's split is missing the moved types; ours must relocate back and parse.
+        os.relocate(Arc::clone(small_base()))
+            .expect("distilled split over an empty base relocates back onto its base");
+        Btf::from_bytes_split(&os.raw_data(), Arc::clone(small_base()))
+            .expect("relocated split parses again");
+        return;
+    }
     assert_eq!(os.type_cnt(), ts.type_cnt(), "distilled split type count");
     for id in os.start_id()..os.type_cnt() {
         let rec: Vec<u8> = os
@@ -262,7 +270,7 @@ pub fn diff_c_dump(data: &[u8]) {
         if libbpf_bugs::intended_divergence(data, Some(&o))
             || libbpf_bugs::align_of_unbounded(&o)
             || libbpf_bugs::dangling_ids(&o)
-            || !btf_fuzz_targets::c_text_bounded(&o)
+            || !btf_fuzz_targets::c_text_fits(&o, 4 << 20)
         {
             continue;
         }

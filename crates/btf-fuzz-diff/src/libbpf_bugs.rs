@@ -100,6 +100,17 @@ pub fn dangling_ids(btf: &Btf) -> bool {
     })
 }
 
+/// LIBBPF-8: `btf__distill_base` tells its two passes over the needed base types apart by the
+/// destination's first id (`start_id == 1` means "adding to the base"). When no needed type stays
+/// in the distilled base (the split only refers to base PTR, ARRAY, TYPEDEF, modifiers, prototypes
+/// or anonymous types), the base is empty, the new split also starts at id 1, and the split pass
+/// takes itself for the base pass: every type that should move into the split is dropped, and the
+/// split keeps its references to their old ids, which no longer exist. `ours` is btf-core's
+/// distilled base and `moved` whether btf-core moved types into the split.
+pub fn distill_drops_moved_types(ours_base: &Btf, moved: bool) -> bool {
+    ours_base.type_cnt() == 1 && moved
+}
+
 /// LIBBPF-7: `btf_dump__dump_type_data` decides whether a struct is zero by reading its members
 /// without checking the end of the data (`btf_dump_type_data_check_zero`): a member beyond the
 /// data, or beyond its struct's size, is read out of bounds. The differential target pads the

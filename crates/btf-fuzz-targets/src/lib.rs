@@ -358,24 +358,28 @@ pub fn c_dump(data: &[u8]) {
             continue;
         };
         let cnt = btf.type_cnt();
-        // Finding F2 (open, reported): anonymous structs are written inline wherever they are
-        // used, as libbpf does, so the text can grow exponentially with the input (a 1.8 KB
-        // input gives gigabytes: `fuzz/regressions/c_dump/exponential-inline`). Such input is
-        // not dumped as declarations until the dumper bounds its output.
-        let bounded = c_text_bounded(&btf);
-        if bounded {
-            for id in 1..cnt {
-                let _ = d.dump_type(id);
-                if d.output().len() > 1 << 20 {
-                    d.clear_output();
+        // Findings F2 and F3: text out of proportion to the input (anonymous structs inline at
+        // every use, padding lines) stops at the bound, and a failed call writes nothing.
+        d.set_output_limit(C_DUMP_LIMIT);
+        for id in 1..cnt {
+            let before = d.output().len();
+            if let Err(e) = d.dump_type(id) {
+                if e.errno() == libc_e2big() {
+                    assert_eq!(d.output().len(), before, "[{id}]: E2BIG left text behind");
                 }
+            }
+            if d.output().len() > 1 << 20 {
+                d.clear_output();
             }
         }
         d.clear_output();
         let len = data.len();
         for id in 0..cnt.min(256) {
-            if bounded {
-                let _ = d.emit_type_decl(id, b"x", (id % 3) as usize, id % 2 == 0);
+            let before = d.output().len();
+            if let Err(e) = d.emit_type_decl(id, b"x", (id % 3) as usize, id % 2 == 0) {
+                if e.errno() == libc_e2big() {
+                    assert_eq!(d.output().len(), before, "[{id}]: E2BIG left text behind");
+                }
             }
             let opts = DataOptions {
                 compact: id % 2 == 1,
@@ -403,70 +407,32 @@ pub fn c_dump(data: &[u8]) {
     }
 }
 
-/// Whether a C dump of every type of `btf` writes a bounded amount of text: findings F2 (anonymous
-/// structs inline at every use: exponential) and F3 (padding between members written as one
-/// `long: 64;` line per 64 bits, as libbpf does: a member at bit offset 2^32 gives 67 M lines,
-/// `fuzz/regressions/c_dump/padding-lines`) are open, so the targets dump declarations only of
-/// input this says yes to.
-pub fn c_text_bounded(btf: &Btf) -> bool {
-    use btf_core::Kind;
-    let huge = btf.types().any(|t| {
-        matches!(t.kind(), Some(Kind::Struct | Kind::Union))
-            && (t.size() > 1 << 16 || t.members().any(|m| m.bit_offset() > 1 << 19))
-    });
-    !huge && inline_weight(btf) <= 1 << 16
+/// The work bound the fuzz targets give each C dump call: the default (16 MiB at least) would
+/// make hostile inputs slow, not wrong.
+pub const C_DUMP_LIMIT: usize = 1 << 20;
+
+/// Whether every declaration of `btf` can be written within [`C_DUMP_LIMIT`] per call and
+/// `total` bytes over all of them (one dumper, `dump_type` of every id): what the targets that
+/// compare with libbpf or go through the C ABI check first, since libbpf writes on without a
+/// bound (findings F2 and F3).
+pub fn c_text_fits(btf: &Btf, total: usize) -> bool {
+    let Ok(mut d) = CDump::new(btf) else {
+        return true;
+    };
+    d.set_output_limit(C_DUMP_LIMIT);
+    for id in 1..btf.type_cnt() {
+        match d.dump_type(id) {
+            Err(e) if e.errno() == libc_e2big() => return false,
+            _ if d.output().len() > total => return false,
+            _ => {}
+        }
+    }
+    true
 }
 
-/// An estimate of how many struct/union bodies a C dump of every type writes: anonymous
-/// composites are written inline at each use (through pointers, arrays, modifiers, prototypes),
-/// named ones once. Saturates.
-pub fn inline_weight(btf: &Btf) -> u64 {
-    use btf_core::Kind;
-    fn weight(btf: &Btf, id: u32, memo: &mut Vec<Option<u64>>, depth: u32) -> u64 {
-        let Some(t) = btf.type_by_id(id) else {
-            return 1;
-        };
-        if depth > 64 {
-            return 1;
-        }
-        if let Some(Some(w)) = memo.get(id as usize) {
-            return *w;
-        }
-        let named = !btf.name_of(&t).is_empty();
-        let w = match t.kind() {
-            Some(Kind::Struct | Kind::Union) if !named || depth == 0 => {
-                let mut sum = 1u64;
-                for m in t.members() {
-                    sum = sum.saturating_add(weight(btf, m.type_id, memo, depth + 1));
-                }
-                sum
-            }
-            Some(Kind::Ptr | Kind::Const | Kind::Volatile | Kind::Restrict | Kind::TypeTag) => {
-                weight(btf, t.type_id(), memo, depth + 1)
-            }
-            Some(Kind::Array) => weight(btf, t.array().elem_type, memo, depth + 1),
-            Some(Kind::FuncProto) => {
-                let mut sum = weight(btf, t.type_id(), memo, depth + 1);
-                for p in t.params() {
-                    sum = sum.saturating_add(weight(btf, p.type_id, memo, depth + 1));
-                }
-                sum
-            }
-            _ => 1,
-        };
-        if depth > 0 {
-            if let Some(slot) = memo.get_mut(id as usize) {
-                *slot = Some(w);
-            }
-        }
-        w
-    }
-    let mut memo = vec![None; btf.type_cnt() as usize];
-    let mut total = 0u64;
-    for id in 1..btf.type_cnt() {
-        total = total.saturating_add(weight(btf, id, &mut memo, 0));
-    }
-    total
+/// `E2BIG`, the errno of a C dump call past its bound.
+const fn libc_e2big() -> i32 {
+    7
 }
 
 /// CO-RE: a BPF object relocated against the fixed target (`BpfObject::relocate_core`), and

@@ -81,6 +81,15 @@ const MAX_SUFFIXED_NAME: usize = 255;
 /// thread stack with room to spare).
 pub(super) const MAX_NESTING: usize = 256;
 
+/// The least text one call may write by default (see [`CDump::set_output_limit`]).
+const DEFAULT_OUTPUT_FLOOR: usize = 16 << 20;
+
+/// Bytes of text one call may write by default per byte of BTF (base included). A whole
+/// vmlinux.h is about 0.6 bytes per byte of its BTF; hostile BTF can ask for far more (anonymous
+/// structs written inline at every use double the text per level; padding to a member at bit
+/// 2^31 is 2^25 lines), which libbpf writes until memory or patience runs out.
+const DEFAULT_OUTPUT_PER_BTF_BYTE: usize = 16;
+
 /// Hash maps of the dumper: names are short, and hashing them dominates with SipHash.
 type FastMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
@@ -152,15 +161,46 @@ pub struct CDump<'a> {
     pub(super) warnings: Vec<String>,
     /// Current nesting of `order`, `emit_type` and `type_chain` (see [`MAX_NESTING`]).
     pub(super) depth: usize,
+    /// The work one call may do: bytes written plus types and declarators visited.
+    output_limit: usize,
+    /// Where the text of the current call starts in `out`.
+    call_start: usize,
+    /// Types and declarators visited by the current call.
+    visits: usize,
+    /// The current call passed `output_limit`: everything it still has to do is skipped.
+    over_limit: bool,
+}
+
+/// The default work bound of one call over `btf`: [`DEFAULT_OUTPUT_PER_BTF_BYTE`] per byte of
+/// its types and strings and those of its bases, at least [`DEFAULT_OUTPUT_FLOOR`].
+fn default_output_limit(btf: &Btf) -> usize {
+    let mut bytes = 0usize;
+    let mut next = Some(btf);
+    while let Some(b) = next {
+        let h = b.header();
+        bytes = bytes.saturating_add(h.type_len as usize + h.str_len as usize);
+        next = b.base().map(|base| &**base);
+    }
+    bytes
+        .saturating_mul(DEFAULT_OUTPUT_PER_BTF_BYTE)
+        .max(DEFAULT_OUTPUT_FLOOR)
 }
 
 fn invalid(message: String) -> Error {
     Error::new(ErrorKind::Invalid, message)
 }
 
-/// `x` rounded up to a multiple of `to` (unchanged when `to` is 0).
-fn round_up(x: i64, to: i64) -> i64 {
-    if to == 0 { x } else { (x + to - 1) / to * to }
+/// `x` rounded up to a multiple of `to` in C `int` arithmetic, wrapping as libbpf's `roundup`
+/// does; unchanged when `to` is 0 (where libbpf divides by zero).
+fn round_up_int(x: i32, to: i32) -> i32 {
+    if to == 0 {
+        x
+    } else {
+        x.wrapping_add(to)
+            .wrapping_sub(1)
+            .wrapping_div(to)
+            .wrapping_mul(to)
+    }
 }
 
 /// libbpf's indentation: `level` tabs, at most 13.
@@ -203,6 +243,10 @@ impl<'a> CDump<'a> {
             out: Vec::new(),
             warnings: Vec::new(),
             depth: 0,
+            output_limit: default_output_limit(btf),
+            call_start: 0,
+            visits: 0,
+            over_limit: false,
         };
         dump.catch_up()?;
         Ok(dump)
@@ -230,7 +274,76 @@ impl<'a> CDump<'a> {
             out: self.out,
             warnings: self.warnings,
             depth: self.depth,
+            output_limit: self.output_limit,
+            call_start: self.call_start,
+            visits: self.visits,
+            over_limit: self.over_limit,
         }
+    }
+
+    /// Bounds the work of each later call of [`dump_type`](Self::dump_type) and
+    /// [`emit_type_decl`](Self::emit_type_decl): the bytes it writes plus the types and
+    /// declarators it visits. A call that would pass the bound writes nothing and fails with
+    /// `E2BIG` (libbpf has no bound: it writes on). The default is 16 bytes per byte of the BTF
+    /// (its base included), at least 16 MiB — over 25 times what any real BTF needs.
+    ///
+    /// ```
+    /// # let btf = btf_core::Btf::new_empty();
+    /// let mut dump = btf_core::CDump::new(&btf)?;
+    /// dump.set_output_limit(1 << 20);
+    /// assert_eq!(dump.output_limit(), 1 << 20);
+    /// # Ok::<(), btf_core::Error>(())
+    /// ```
+    pub fn set_output_limit(&mut self, bytes: usize) {
+        self.output_limit = bytes;
+    }
+
+    /// The bound on the work of one call (see [`set_output_limit`](Self::set_output_limit)).
+    pub fn output_limit(&self) -> usize {
+        self.output_limit
+    }
+
+    /// Lifts the output limit for a call whose text something else bounds; returns the limit
+    /// to restore.
+    pub(super) fn unbounded(&mut self) -> usize {
+        let limit = std::mem::replace(&mut self.output_limit, usize::MAX);
+        self.begin_call();
+        limit
+    }
+
+    /// Starts the work budget of one public call.
+    fn begin_call(&mut self) {
+        self.call_start = self.out.len();
+        self.visits = 0;
+        self.over_limit = false;
+    }
+
+    /// Ends one public call: past the budget, its text is taken back and the call fails.
+    fn end_call(&mut self, what: std::fmt::Arguments<'_>) -> Result<()> {
+        if !self.over_limit {
+            return Ok(());
+        }
+        self.out.truncate(self.call_start);
+        self.over_limit = false;
+        Err(Error::new(
+            ErrorKind::TooBig,
+            format!(
+                "C text of {what} passes the dumper's limit of {} bytes \
+                 (nested anonymous types or padding out of proportion to the BTF)",
+                self.output_limit
+            ),
+        ))
+    }
+
+    /// Counts one visit and tells whether the current call is past its budget (checked where
+    /// the dumper recurses or loops, so that hostile BTF costs at most the budget).
+    fn spent(&mut self) -> bool {
+        if !self.over_limit {
+            self.visits += 1;
+            let written = self.out.len() - self.call_start;
+            self.over_limit = written.saturating_add(self.visits) > self.output_limit;
+        }
+        self.over_limit
     }
 
     /// The text written so far.
@@ -266,12 +379,13 @@ impl<'a> CDump<'a> {
         self.catch_up()?;
         self.queue.clear();
         self.order(id, false)?;
+        self.begin_call();
         let queue = std::mem::take(&mut self.queue);
         for &queued in &queue {
             self.emit_type(queued, 0);
         }
         self.queue = queue;
-        Ok(())
+        self.end_call(format_args!("type [{id}]"))
     }
 
     /// Writes the declaration of a field (or variable) of type `id` named `field_name`, indented
@@ -285,10 +399,11 @@ impl<'a> CDump<'a> {
         strip_mods: bool,
     ) -> Result<()> {
         self.catch_up()?;
+        self.begin_call();
         self.strip_mods = strip_mods;
         self.type_decl(id, field_name, level);
         self.strip_mods = false;
-        Ok(())
+        self.end_call(format_args!("the declaration of type [{id}]"))
     }
 
     pub(super) fn ty(&self, id: u32) -> Option<TypeRef<'a>> {
@@ -507,6 +622,9 @@ impl<'a> CDump<'a> {
     /// Writes the definitions `id` needs and, at the top level (`container` 0), its own; inside
     /// the definition of struct/union `container`, only what that definition needs first.
     fn emit_type(&mut self, id: u32, container: u32) {
+        if self.spent() {
+            return;
+        }
         if self.depth >= MAX_NESTING {
             self.warnings.push(format!(
                 "type [{id}]: types nest more than {MAX_NESTING} deep (a reference cycle?)"
@@ -639,19 +757,23 @@ impl<'a> CDump<'a> {
 
     /// Writes explicit padding members (`long: 64;`, `int: 0;`, …) from bit `cur` to bit `next`,
     /// where the next member (alignment `next_align` bytes) starts, as libbpf chooses them.
+    ///
+    /// Offsets are C `int`s as in libbpf, wrapping where it overflows (structs of 256 MiB and
+    /// more, members past bit 2^31): hostile BTF gets the same text as from libbpf, not a
+    /// different, "more correct" one.
     fn bit_padding(
         &mut self,
-        mut cur: i64,
-        next: i64,
-        next_align: i64,
+        mut cur: i32,
+        next: i32,
+        next_align: i32,
         in_bitfield: bool,
         lvl: usize,
     ) {
         if cur >= next {
             return;
         }
-        let pads: [(&str, i64); 4] = [
-            ("long", i64::from(self.pointer_size) * 8),
+        let pads: [(&str, i32); 4] = [
+            ("long", (self.pointer_size as i32).wrapping_mul(8)),
             ("int", 32),
             ("short", 16),
             ("char", 8),
@@ -660,32 +782,36 @@ impl<'a> CDump<'a> {
         for &(name, bits) in &pads {
             pad_type = name;
             pad_bits = bits;
-            new_off = round_up(cur, bits);
+            new_off = round_up_int(cur, bits);
             if new_off <= next {
                 break;
             }
         }
         if new_off > cur && new_off <= next {
             if in_bitfield
-                || (new_off == next && round_up(cur, next_align * 8) != new_off)
-                || (new_off != next && next - new_off <= new_off - cur)
+                || (new_off == next && round_up_int(cur, next_align.wrapping_mul(8)) != new_off)
+                || (new_off != next && next.wrapping_sub(new_off) <= new_off.wrapping_sub(cur))
             {
-                let width = if in_bitfield { new_off - cur } else { 0 };
+                let width = if in_bitfield {
+                    new_off.wrapping_sub(cur)
+                } else {
+                    0
+                };
                 let _ = write!(self.out, "\n{}{pad_type}: {width};", indent(lvl));
             }
             cur = new_off;
         }
-        while cur != next {
-            let bits = (next - cur).min(pad_bits);
+        while cur != next && !self.spent() {
+            let bits = next.wrapping_sub(cur).min(pad_bits);
             if bits == pad_bits {
                 let _ = write!(self.out, "\n{}{pad_type}: {pad_bits};", indent(lvl));
-                cur += bits;
+                cur = cur.wrapping_add(bits);
                 continue;
             }
             // The remainder, in the smallest type that holds it.
             if let Some(&(name, _)) = pads.iter().rev().find(|&&(_, b)| b >= bits) {
                 let _ = write!(self.out, "\n{}{name}: {bits};", indent(lvl));
-                cur += bits;
+                cur = cur.wrapping_add(bits);
             } else {
                 break;
             }
@@ -708,20 +834,24 @@ impl<'a> CDump<'a> {
 
     fn struct_def(&mut self, id: u32, t: &TypeRef<'_>, lvl: usize) {
         let is_struct = kind_is(t, Kind::Struct);
-        let align = i64::from(self.align(id));
+        let align = self.align(id) as i32;
         let packed = is_struct && self.is_packed(t);
         self.struct_fwd(id, t);
         self.put(" {");
-        let mut off: i64 = 0;
+        // C `int`s, as in libbpf (see `bit_padding`).
+        let mut off: i32 = 0;
         let mut prev_bitfield = false;
         for m in t.members() {
+            if self.spent() {
+                break;
+            }
             let field = self.name_at(m.name_off);
-            let bits = i64::from(m.bitfield_size());
-            let at = i64::from(m.bit_offset());
+            let bits = m.bitfield_size() as i32;
+            let at = m.bit_offset() as i32;
             let m_align = if packed {
                 1
             } else {
-                i64::from(self.align(m.type_id))
+                self.align(m.type_id) as i32
             };
             let in_bitfield = prev_bitfield && bits != 0;
             self.bit_padding(off, at, m_align, in_bitfield, lvl + 1);
@@ -730,17 +860,18 @@ impl<'a> CDump<'a> {
             self.type_decl(m.type_id, field, lvl + 1);
             if bits != 0 {
                 let _ = write!(self.out, ": {bits}");
-                off = at + bits;
+                off = at.wrapping_add(bits);
                 prev_bitfield = true;
             } else {
-                let size = self.size(m.type_id).map_or(0, |s| s as i64);
-                off = at + size * 8;
+                // A size of up to 2^32 - 1 bytes, kept in an `int`.
+                let size = self.size(m.type_id).unwrap_or(0) as i32;
+                off = at.wrapping_add(size.wrapping_mul(8));
                 prev_bitfield = false;
             }
             self.put(";");
         }
         if is_struct {
-            self.bit_padding(off, i64::from(t.size()) * 8, align, false, lvl + 1);
+            self.bit_padding(off, t.size().wrapping_mul(8) as i32, align, false, lvl + 1);
         }
         if t.vlen() != 0 || t.size() != 0 {
             self.put("\n");
@@ -779,6 +910,9 @@ impl<'a> CDump<'a> {
                 .collect()
         };
         for &(name_off, val) in &values {
+            if self.spent() {
+                break;
+            }
             let name = self.name_at(name_off);
             let dups = self.count_name(Names::Idents, name);
             self.put("\n");
@@ -961,6 +1095,10 @@ impl<'a> CDump<'a> {
 
     /// Writes the frame `decl_stack[start..*left]` from its innermost type outwards, consuming it.
     fn type_chain(&mut self, start: usize, left: &mut usize, name: &[u8], lvl: usize) {
+        if self.spent() {
+            *left = start;
+            return;
+        }
         if self.depth >= MAX_NESTING {
             self.warnings.push(format!(
                 "declarations nest more than {MAX_NESTING} deep (a reference cycle?)"
@@ -1241,5 +1379,104 @@ mod tests {
             dump.emit_type_decl(outer + 1, b"x", 0, false).unwrap();
             assert!(!dump.take_warnings().is_empty());
         });
+    }
+
+    /// Anonymous structs of two members each, every level embedding the one below twice: the
+    /// text doubles per level (2^40 lines at the top, finding F2 of the fuzz campaign). libbpf
+    /// writes until memory runs out; here each call stops at its work bound with `E2BIG` and
+    /// takes back what it wrote.
+    fn exponential_btf(levels: u32) -> (Btf, u32) {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let mut below = int;
+        let mut size = 4;
+        for _ in 0..levels {
+            let s = btf.add_struct("", size * 2).unwrap();
+            btf.add_field("a", below, 0, 0).unwrap();
+            btf.add_field("b", below, size * 8, 0).unwrap();
+            below = s;
+            size = (size * 2).min(1 << 20);
+        }
+        let top = btf.add_struct("top", size).unwrap();
+        btf.add_field("x", below, 0, 0).unwrap();
+        (btf, top)
+    }
+
+    #[test]
+    fn exponential_text_stops_at_the_bound() {
+        on_small_stack(|| {
+            let (btf, top) = exponential_btf(40);
+            let mut dump = CDump::new(&btf).unwrap();
+            assert_eq!(dump.output_limit(), DEFAULT_OUTPUT_FLOOR);
+            dump.put("kept");
+            let started = std::time::Instant::now();
+            let err = dump.dump_type(top).unwrap_err();
+            assert_eq!(err.errno(), 7, "E2BIG: {err}");
+            assert!(err.message().contains("type [42]"), "{err}");
+            // Bounded work: 16 MiB of text at most, in well under a second of a debug build's time.
+            assert!(started.elapsed() < std::time::Duration::from_secs(20));
+            assert_eq!(
+                dump.output(),
+                b"kept",
+                "the failed call's text is taken back"
+            );
+            let err = dump.emit_type_decl(top - 1, b"y", 0, false).unwrap_err();
+            assert_eq!(err.errno(), 7, "{err}");
+            assert_eq!(dump.output(), b"kept");
+        });
+    }
+
+    #[test]
+    fn a_bound_the_text_fits_in_changes_nothing() {
+        let (btf, top) = exponential_btf(6);
+        let mut unbounded = CDump::new(&btf).unwrap();
+        unbounded.dump_type(top).unwrap();
+        let text = unbounded.take_output();
+        assert!(text.len() > 64 * 10, "2^6 inline copies");
+        // The bound counts text and visits: a little over the text fits, the text alone not.
+        let mut fits = CDump::new(&btf).unwrap();
+        fits.set_output_limit(text.len() * 2);
+        fits.dump_type(top).unwrap();
+        assert_eq!(fits.take_output(), text);
+        let mut short = CDump::new(&btf).unwrap();
+        short.set_output_limit(text.len() - 1);
+        assert_eq!(short.dump_type(top).unwrap_err().errno(), 7);
+        assert!(short.output().is_empty());
+    }
+
+    /// Padding is written as libbpf computes it, in C `int`s: a struct of 512 MiB + 16 bytes
+    /// ends at bit (2^32 + 128) mod 2^32 = 128; a member past bit 2^31 is at a negative offset,
+    /// so nothing is padded before it. (In 64-bit arithmetic both would be 2^26 padding lines.)
+    #[test]
+    fn padding_offsets_wrap_as_c_ints() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let huge = btf.add_struct("huge", 0x2000_0010).unwrap();
+        btf.add_field("a", int, 0, 0).unwrap();
+        let far = btf.add_struct("far", 0x1000_0010).unwrap();
+        btf.add_field("b", int, 0x8000_0040, 0).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.dump_type(huge).unwrap();
+        dump.dump_type(far).unwrap();
+        assert_eq!(
+            String::from_utf8(dump.take_output()).unwrap(),
+            "struct huge {\n\tint a;\n\tlong: 64;\n};\n\n\
+             struct far {\n\tint b;\n};\n\n"
+        );
+    }
+
+    /// Padding lines past the bound: a struct of 128 MiB with one member at its end asks for
+    /// 2^24 lines of `long: 64;` (libbpf writes them all).
+    #[test]
+    fn padding_stops_at_the_bound() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let s = btf.add_struct("gap", 0x0800_0000).unwrap();
+        btf.add_field("end", int, 0x3fff_ffe0, 0).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.set_output_limit(1 << 20);
+        let err = dump.dump_type(s).unwrap_err();
+        assert_eq!(err.errno(), 7, "{err}");
+        assert!(dump.output().is_empty());
     }
 }

@@ -140,7 +140,12 @@ impl<'a> CDump<'a> {
             is_array_terminated: false,
             is_array_char: false,
         };
-        match self.data_value(&mut walk, b"", id, 0, 0, 0) {
+        // The text is bounded by the caller's data: the output limit of C dumps does not apply
+        // to the type casts written on the way.
+        let limit = self.unbounded();
+        let value = self.data_value(&mut walk, b"", id, 0, 0, 0);
+        self.set_output_limit(limit);
+        match value {
             Ok(size) => Ok(size as usize),
             Err(errno) => Err(Error::new(
                 match errno {
