@@ -202,6 +202,14 @@ fn fill(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(len)
 }
 
+/// `bytes` (a whole number of words) as native-order words in a new vector: one allocation and
+/// one `memcpy`, where decoding word by word costs a module parse a tenth of its time.
+pub(crate) fn words_copied(bytes: &[u8]) -> Vec<u32> {
+    let mut words = vec![0u32; bytes.len() / 4];
+    bytes_of_mut(&mut words).copy_from_slice(&bytes[..bytes.len() / 4 * 4]);
+    words
+}
+
 fn bytes_of(words: &[u32]) -> &[u8] {
     // SAFETY: any initialised `u32` memory is valid as bytes; the length covers the same memory.
     unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4) }

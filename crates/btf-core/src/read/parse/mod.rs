@@ -170,15 +170,11 @@ fn read_layout(data: &[u8], h: &Header, endian: Endianness) -> Result<Vec<KindLa
 }
 
 pub(super) fn to_words(bytes: &[u8], endian: Endianness) -> Vec<u32> {
-    let chunks = bytes.chunks_exact(4);
-    match endian {
-        Endianness::Little => chunks
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        Endianness::Big => chunks
-            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
+    let mut words = crate::mem::backing::words_copied(bytes);
+    if endian != Endianness::native() {
+        words.iter_mut().for_each(|w| *w = w.swap_bytes());
     }
+    words
 }
 
 /// What sizes records of kinds libbpf 1.7 does not know: this BTF's layout section, else its base's.
