@@ -1,6 +1,7 @@
 //! `btf dump --json` / `--pretty` must print exactly what `bpftool -j|-p btf dump file FILE
 //! [-B BASE] format raw` prints, on every corpus vmlinux, every corpus module (raw split BTF over
-//! its vmlinux), every corpus `.ko`, and the running kernel.
+//! its vmlinux: the selected ones of `modules/` and all 8,045 of `modules-all/`), every corpus
+//! `.ko`, and the running kernel.
 //!
 //! The oracle is the system's bpftool (Debian's 7.1 here), as in `bpftool_parity.rs`: each test
 //! prints `SKIP <test>: <reason>` and returns when the corpus or bpftool is absent, and fails
@@ -264,6 +265,57 @@ fn module_json_matches_bpftool() {
         }));
     }
     compare_all(test, &bpftool, &cases);
+}
+
+/// Every module of every build in `modules-all/<ver>.tar.zst` (8,045 in all), unpacked into a
+/// scratch folder, over that build's vmlinux.
+#[test]
+fn modules_all_json_matches_bpftool() {
+    let test = "modules_all_json_matches_bpftool";
+    let Some((corpus, bpftool)) = corpus_and_bpftool(test) else {
+        return;
+    };
+    let tars = files_ending(&corpus.join("modules-all"), ".tar.zst");
+    assert!(!tars.is_empty(), "no modules-all/*.tar.zst");
+    let scratch = std::env::temp_dir().join(format!("btf-json-parity-{}", std::process::id()));
+    let mut cases = Vec::new();
+    for tar in &tars {
+        let ver = tar
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".tar.zst"))
+            .expect("<ver>.tar.zst");
+        let dir = scratch.join(ver);
+        fs::create_dir_all(&dir).expect("scratch folder");
+        let status = Command::new("tar")
+            .args(["--zstd", "-xf"])
+            .arg(tar)
+            .arg("-C")
+            .arg(&dir)
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            let _ = fs::remove_dir_all(&scratch);
+            skip(test, "cannot unpack with `tar --zstd` (zstd missing?)");
+            return;
+        }
+        let base = vmlinux_for(&corpus, &dir);
+        let files = files_ending(&dir, ".btf");
+        assert!(
+            files.len() > 1000,
+            "{}: only {} modules",
+            tar.display(),
+            files.len()
+        );
+        cases.extend(files.into_iter().map(|file| Case {
+            file,
+            base: Some(base.clone()),
+        }));
+    }
+    let outcome = std::panic::catch_unwind(|| compare_all(test, &bpftool, &cases));
+    let _ = fs::remove_dir_all(&scratch);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[test]
