@@ -801,10 +801,14 @@ impl<'a> CDump<'a> {
             }
             cur = new_off;
         }
+        // The same line for every whole unit: formatted once (a gap can take thousands).
+        let mut whole: Option<String> = None;
         while cur != next && !self.spent() {
             let bits = next.wrapping_sub(cur).min(pad_bits);
             if bits == pad_bits {
-                let _ = write!(self.out, "\n{}{pad_type}: {pad_bits};", indent(lvl));
+                let line = whole
+                    .get_or_insert_with(|| format!("\n{}{pad_type}: {pad_bits};", indent(lvl)));
+                self.out.extend_from_slice(line.as_bytes());
                 cur = cur.wrapping_add(bits);
                 continue;
             }
