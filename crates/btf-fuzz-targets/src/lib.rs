@@ -118,9 +118,11 @@ pub fn query_all(btf: &Btf) {
                 .unwrap_or_else(|| panic!("find_by_name of [{id}]'s name finds nothing"));
             assert!(found <= id, "find_by_name found [{found}] after [{id}]");
             let ft = btf.type_by_id(found).unwrap();
+            // "void" is type 0 whatever the types are named (libbpf's `btf__find_by_name`).
+            let expected: &[u8] = if name == b"void" { b"" } else { &name };
             assert_eq!(
                 btf.name_of(&ft),
-                &name[..],
+                expected,
                 "find_by_name found another name"
             );
             if let Some(k) = t.kind() {
@@ -342,7 +344,13 @@ pub fn dedup(data: &[u8]) {
         again
             .dedup(&DedupOptions::new())
             .expect("dedup of dedup output");
-        assert_eq!(again.type_cnt(), btf.type_cnt(), "dedup is not idempotent");
+        // Not always a fixpoint: libbpf's dedup, whose output ours equals byte for byte, can
+        // merge more on a second pass (`regressions/dedup/second-pass-merges-more`: 48 types,
+        // then 46, in both libraries).
+        assert!(
+            again.type_cnt() <= btf.type_cnt(),
+            "dedup of dedup output added types"
+        );
     }
 }
 

@@ -303,23 +303,15 @@ impl<'a> CDump<'a> {
         self.output_limit
     }
 
-    /// Lifts the output limit for a call whose text something else bounds; returns the limit
-    /// to restore.
-    pub(super) fn unbounded(&mut self) -> usize {
-        let limit = std::mem::replace(&mut self.output_limit, usize::MAX);
-        self.begin_call();
-        limit
-    }
-
     /// Starts the work budget of one public call.
-    fn begin_call(&mut self) {
+    pub(super) fn begin_call(&mut self) {
         self.call_start = self.out.len();
         self.visits = 0;
         self.over_limit = false;
     }
 
     /// Ends one public call: past the budget, its text is taken back and the call fails.
-    fn end_call(&mut self, what: std::fmt::Arguments<'_>) -> Result<()> {
+    pub(super) fn end_call(&mut self, what: std::fmt::Arguments<'_>) -> Result<()> {
         if !self.over_limit {
             return Ok(());
         }
@@ -335,9 +327,14 @@ impl<'a> CDump<'a> {
         ))
     }
 
+    /// Whether the current call is past its budget (without counting a visit).
+    pub(super) fn over_limit(&self) -> bool {
+        self.over_limit
+    }
+
     /// Counts one visit and tells whether the current call is past its budget (checked where
     /// the dumper recurses or loops, so that hostile BTF costs at most the budget).
-    fn spent(&mut self) -> bool {
+    pub(super) fn spent(&mut self) -> bool {
         if !self.over_limit {
             self.visits += 1;
             let written = self.out.len() - self.call_start;
@@ -1482,5 +1479,27 @@ mod tests {
         let err = dump.dump_type(s).unwrap_err();
         assert_eq!(err.errno(), 7, "{err}");
         assert!(dump.output().is_empty());
+    }
+
+    /// Typed data of an array of 2^29 - 1 ints over 64 bytes: each element past the data fails
+    /// on its own and the walk goes on (in libbpf too, for hours); the call stops at its bound
+    /// (the dumper's plus 4,096 per byte of data) with `E2BIG` and takes its text back.
+    #[test]
+    fn typed_data_of_endless_arrays_stops_at_the_bound() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let arr = btf.add_array(int, int, 0x1fff_ffff).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.set_output_limit(1 << 16);
+        let opts = crate::dump::data::DataOptions::default();
+        let data = [1u8; 64];
+        let err = dump.dump_type_data(arr, &data, &opts).unwrap_err();
+        assert_eq!(err.errno(), 7, "{err}");
+        assert!(err.message().contains("typed data of type [2]"), "{err}");
+        assert!(dump.output().is_empty());
+        // The dumper's own bound is back for the next call, and real data fits.
+        assert_eq!(dump.output_limit(), 1 << 16);
+        assert_eq!(dump.dump_type_data(int, &data, &opts).unwrap(), 4);
+        assert_eq!(dump.take_output(), b"(int)16843009");
     }
 }

@@ -117,11 +117,18 @@ fn extended_to_f64(b: [u8; 16]) -> f64 {
     if negative { -v } else { v }
 }
 
+/// Work (bytes written plus values visited) a typed-data call may do per byte of data, on top of
+/// the dumper's bound: real values take a few dozen bytes of text per byte (a struct of one-bit
+/// fields, deeply indented), so only hostile BTF reaches it.
+const DATA_WORK_PER_BYTE: usize = 4096;
+
 impl<'a> CDump<'a> {
     /// Writes `data`, a value of type `id`, as a C initializer (`btf_dump__dump_type_data`);
     /// returns how many bytes the type spans. `ENOENT` for an unknown id; `E2BIG` when a base
-    /// type runs past `data` (with the text written up to there); `ENOTSUP` for a type that holds
-    /// no data (a function, a forward declaration).
+    /// type runs past `data` (with the text written up to there), and when the call passes its
+    /// work bound (the dumper's, see [`set_output_limit`](Self::set_output_limit), plus 4,096
+    /// per byte of `data`; nothing written: hostile BTF only, such as arrays of 2^32 elements);
+    /// `ENOTSUP` for a type that holds no data (a function, a forward declaration).
     pub fn dump_type_data(&mut self, id: u32, data: &[u8], opts: &DataOptions) -> Result<usize> {
         self.catch_up()?;
         if self.ty(id).is_none() {
@@ -140,11 +147,17 @@ impl<'a> CDump<'a> {
             is_array_terminated: false,
             is_array_char: false,
         };
-        // The text is bounded by the caller's data: the output limit of C dumps does not apply
-        // to the type casts written on the way.
-        let limit = self.unbounded();
+        // The text grows with the data, so the work bound does too: DATA_WORK_PER_BYTE per byte
+        // on top of the dumper's own. Element counts do not depend on the data (an array of
+        // 2^32 elements walks them all, in libbpf too), so without a bound hostile BTF would
+        // never finish.
+        let limit = self.output_limit();
+        self.set_output_limit(limit.saturating_add(data.len().saturating_mul(DATA_WORK_PER_BYTE)));
+        self.begin_call();
         let value = self.data_value(&mut walk, b"", id, 0, 0, 0);
+        let bounded = self.end_call(format_args!("the typed data of type [{id}]"));
         self.set_output_limit(limit);
+        bounded?;
         match value {
             Ok(size) => Ok(size as usize),
             Err(errno) => Err(Error::new(
@@ -209,6 +222,9 @@ impl<'a> CDump<'a> {
         bit_off: u32,
         bit_sz: u32,
     ) -> std::result::Result<i64, i32> {
+        if self.spent() {
+            return Err(E2BIG);
+        }
         if self.depth >= super::c::MAX_NESTING {
             return Err(EINVAL);
         }
@@ -347,6 +363,9 @@ impl<'a> CDump<'a> {
     ) -> std::result::Result<(), i32> {
         if depth > super::c::MAX_NESTING {
             return Err(EINVAL);
+        }
+        if self.spent() {
+            return Err(E2BIG);
         }
         let Some((_, t)) = self.skip_mods_and_typedefs(id) else {
             return Err(EINVAL);
@@ -674,7 +693,7 @@ impl<'a> CDump<'a> {
         walk.is_array_member = true;
         walk.is_array_terminated = false;
         for i in 0..a.nelems as usize {
-            if walk.is_array_terminated {
+            if walk.is_array_terminated || self.over_limit() {
                 break;
             }
             // Errors of single elements (past the data) are not the array's.
