@@ -439,6 +439,19 @@ pub fn c_text_fits(btf: &Btf, total: usize) -> bool {
     true
 }
 
+/// Whether typed data of type `id` over `data` stays within [`C_DUMP_LIMIT`] (plus the per-byte
+/// allowance of typed data): the C-ABI target's gate, as [`c_text_fits`] is for declarations.
+pub fn typed_data_fits(btf: &Btf, id: u32, data: &[u8], opts: &DataOptions) -> bool {
+    let Ok(mut d) = CDump::new(btf) else {
+        return true;
+    };
+    d.set_output_limit(C_DUMP_LIMIT);
+    // (`E2BIG` also means "a value runs past the data", with the text so far: that one fits.)
+    let past_bound = matches!(d.dump_type_data(id, data, opts),
+        Err(e) if e.errno() == libc_e2big() && e.message().contains("limit"));
+    !past_bound && d.output().len() <= C_DUMP_LIMIT
+}
+
 /// `E2BIG`, the errno of a C dump call past its bound.
 const fn libc_e2big() -> i32 {
     7
