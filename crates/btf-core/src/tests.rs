@@ -630,3 +630,25 @@ fn rebuilt_raw_data_keeps_the_kind_layout_section() {
         assert_eq!(h.str_off, h.type_len + 84);
     }
 }
+
+/// A 32-byte header whose kind layout fields point at no section (the strings fill the data):
+/// unmodified, `raw_data` gives back the bytes as read, as libbpf does; rebuilt, the fields are
+/// rewritten to "no layout section" (fuzz `diff_parse`, `regressions/diff_parse/`).
+#[test]
+fn unmodified_raw_data_keeps_a_long_header_as_read() {
+    let mut data = Vec::new();
+    for v in [0xeb9f_u16.to_ne_bytes().to_vec(), vec![1, 0]] {
+        data.extend_from_slice(&v);
+    }
+    // hdr_len 32, type_off 0, type_len 0, str_off 0, str_len 4, layout_off 32, layout_len 0x6e0000
+    for v in [32u32, 0, 0, 0, 4, 32, 0x6e_0000] {
+        data.extend_from_slice(&v.to_ne_bytes());
+    }
+    data.extend_from_slice(b"\0ab\0");
+    let mut btf = Btf::from_bytes(&data).unwrap();
+    assert_eq!(&*btf.raw_data(), &data[..]);
+    btf.add_str("c").unwrap();
+    let rebuilt = btf.raw_data().into_owned();
+    assert_eq!(&rebuilt[24..32], &[0; 8], "layout fields rewritten");
+    Btf::from_bytes(&rebuilt).unwrap();
+}

@@ -424,10 +424,17 @@ pub(crate) fn parse_input(input: Input<'_>, base: Option<Arc<Btf>>) -> Result<Bt
         .get(HEADER_LEN_V1 as usize..hdr_len)
         .unwrap_or(&[])
         .to_vec();
+    // Input the rebuild reproduces byte for byte need not be kept: sections in order without
+    // gaps, and no kind layout fields the rebuild would rewrite (with no room for a layout
+    // section it writes zeros there; libbpf hands back any header as read).
     let canonical = hdr_len >= HEADER_LEN_V1 as usize
         && header.type_off == 0
         && header.str_off == header.type_len
-        && data.len() == hdr_len + type_len + str_len;
+        && data.len() == hdr_len + type_len + str_len
+        && btf
+            .header_extra
+            .get(..8)
+            .is_none_or(|fields| fields.iter().all(|&b| b == 0));
     let in_place = match &input {
         Input::Backed(backing) if endian == Endianness::native() => Some(backing),
         _ => None,
