@@ -110,6 +110,7 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
             }
         }
         let field = c"f".as_ptr();
+        let mut typed_hostile = false;
         for id in 0..cnt.min(128) {
             let decl = btf_dump_emit_type_decl_opts {
                 sz: size_of::<btf_dump_emit_type_decl_opts>(),
@@ -130,20 +131,23 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
                 emit_strings: id % 7 != 0,
             };
             let off = (id as usize * 5) % (data.len() + 1);
-            let rest = &data[off..];
+            let rest = &data[off..(off + btf_fuzz_targets::TYPED_DATA_MAX).min(data.len())];
             // Typed data past btf-core's bound at 64 KiB goes through C for the first ids only
-            // (the C library's default bound is 16 MiB per call: slow, not wrong).
-            let typed_fits = core.as_ref().is_some_and(|c| {
-                let data_opts = btf_core::DataOptions {
-                    indent_level: opts.indent_level as usize,
-                    compact: opts.compact,
-                    skip_names: opts.skip_names,
-                    emit_zeroes: opts.emit_zeroes,
-                    emit_strings: opts.emit_strings,
-                    ..btf_core::DataOptions::default()
-                };
-                btf_fuzz_targets::typed_data_fits(c, id, rest, &data_opts)
-            });
+            // (the C library's default bound is 16 MiB per call: slow, not wrong); after one
+            // such type, no more are checked.
+            let typed_fits = !typed_hostile
+                && core.as_ref().is_some_and(|c| {
+                    let data_opts = btf_core::DataOptions {
+                        indent_level: opts.indent_level as usize,
+                        compact: opts.compact,
+                        skip_names: opts.skip_names,
+                        emit_zeroes: opts.emit_zeroes,
+                        emit_strings: opts.emit_strings,
+                        ..btf_core::DataOptions::default()
+                    };
+                    btf_fuzz_targets::typed_data_fits(c, id, rest, &data_opts)
+                });
+            typed_hostile |= !typed_fits;
             if typed_fits || id < 3 {
                 // (Arrays running past the data are cut silently, as in libbpf: `n` may exceed
                 // it.)
