@@ -153,6 +153,10 @@ pub struct CDump<'a> {
     aligns: Vec<u32>,
     /// `resolve_size` of each type id, computed once (`None`: not yet; `Some(None)`: fails).
     sizes: Vec<Option<Option<u64>>>,
+    /// What each type id stands for past modifiers and typedefs, for typed data (0: not yet;
+    /// `u32::MAX`: nothing, a chain that ends nowhere or loops; else the id plus one). Hostile
+    /// BTF has chains as long as the type count, walked once per array element without this.
+    pub(super) skips: Vec<u32>,
     /// The declarator chains being written, innermost type last: one frame per declaration
     /// being written, nested ones above (libbpf's shared decl stack).
     decl_stack: Vec<u32>,
@@ -238,6 +242,7 @@ impl<'a> CDump<'a> {
             ident_counts: NameCounts::default(),
             aligns: Vec::new(),
             sizes: Vec::new(),
+            skips: Vec::new(),
             decl_stack: Vec::new(),
             queue: Vec::new(),
             out: Vec::new(),
@@ -269,6 +274,7 @@ impl<'a> CDump<'a> {
             ident_counts: self.ident_counts,
             aligns: self.aligns,
             sizes: self.sizes,
+            skips: self.skips,
             decl_stack: self.decl_stack,
             queue: self.queue,
             out: self.out,
@@ -461,6 +467,7 @@ impl<'a> CDump<'a> {
         self.states.resize(cnt as usize, TypeState::default());
         self.aligns.resize(cnt as usize, u32::MAX);
         self.sizes.resize(cnt as usize, None);
+        self.skips.resize(cnt as usize, 0);
         if self.known == 0 {
             self.states[0].order = Order::Ordered;
             self.states[0].emit = Emit::Emitted;

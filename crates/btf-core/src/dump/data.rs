@@ -173,15 +173,32 @@ impl<'a> CDump<'a> {
         }
     }
 
-    /// The type `id` stands for, past modifiers and typedefs (`skip_mods_and_typedefs`).
-    fn skip_mods_and_typedefs(&self, mut id: u32) -> Option<(u32, TypeRef<'a>)> {
+    /// The type `id` stands for, past modifiers and typedefs (`skip_mods_and_typedefs`),
+    /// resolved once per id.
+    fn skip_mods_and_typedefs(&mut self, id: u32) -> Option<(u32, TypeRef<'a>)> {
+        let known = self.skips.get(id as usize).copied().unwrap_or(0);
+        let target = match known {
+            0 => {
+                let found = self.walk_mods_and_typedefs(id);
+                if let Some(slot) = self.skips.get_mut(id as usize) {
+                    *slot = found.map_or(u32::MAX, |t| t + 1);
+                }
+                found?
+            }
+            u32::MAX => return None,
+            plus_one => plus_one - 1,
+        };
+        Some((target, self.ty(target)?))
+    }
+
+    fn walk_mods_and_typedefs(&self, mut id: u32) -> Option<u32> {
         for _ in 0..=self.btf.type_cnt() {
             let t = self.ty(id)?;
             match t.kind() {
                 Some(
                     Kind::Volatile | Kind::Const | Kind::Restrict | Kind::TypeTag | Kind::Typedef,
                 ) => id = t.type_id(),
-                _ => return Some((id, t)),
+                _ => return Some(id),
             }
         }
         None
