@@ -188,3 +188,57 @@ pub fn typed_data_in_bounds(btf: &Btf, id: u32, limit: u64) -> bool {
     }
     ok(btf, id, limit, 0)
 }
+
+/// LIBBPF-10: `btf_dump__dump_type` writes padding before a member with
+/// `roundup(cur_off, next_align * 8)`, where `next_align` is `btf__align_of` of the member's type:
+/// 0 when libbpf cannot tell (a size it does not know), so it divides by zero (SIGFPE). Such
+/// input's declarations are not compared (btf-core treats the alignment as 1 bit: no rounding).
+pub fn member_align_unknown(btf: &Btf) -> bool {
+    use btf_core::Kind;
+    btf.types().any(|t| {
+        matches!(t.kind(), Some(Kind::Struct | Kind::Union))
+            && t.members().any(|m| btf.align_of(m.type_id).is_err())
+    })
+}
+
+/// LIBBPF-11: `btf__relocate` (`btf_mark_embedded_composite_type_ids`) follows a member's type
+/// through modifiers, typedefs and array elements with no bound: a cycle among them (which its
+/// parser accepts) never ends. btf-core's walk ends at a type it has already seen. Relocation
+/// of such input is not compared.
+pub fn reference_cycle(btf: &Btf) -> bool {
+    use btf_core::Kind;
+    let next = |id: u32| -> Option<u32> {
+        let t = btf.type_by_id(id)?;
+        match t.kind()? {
+            Kind::Const | Kind::Restrict | Kind::Volatile | Kind::Typedef | Kind::TypeTag => {
+                Some(t.type_id())
+            }
+            Kind::Array => Some(t.array().elem_type),
+            _ => None,
+        }
+    };
+    // 0: not seen, 1: on the walk now, 2: known to end.
+    let mut state = vec![0u8; btf.type_cnt() as usize];
+    for start in 1..btf.type_cnt() {
+        let mut path = Vec::new();
+        let mut id = start;
+        loop {
+            match state.get(id as usize) {
+                Some(1) => return true,
+                Some(0) => {
+                    state[id as usize] = 1;
+                    path.push(id);
+                    match next(id) {
+                        Some(n) if n != 0 => id = n,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        for p in path {
+            state[p as usize] = 2;
+        }
+    }
+    false
+}
