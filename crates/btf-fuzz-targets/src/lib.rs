@@ -446,7 +446,7 @@ pub fn c_dump(data: &[u8]) {
 
 /// The most bytes of data the targets hand to one typed-data call: the call's work bound grows
 /// with the data (4,096 units a byte), and hostile types use all of it.
-pub const TYPED_DATA_MAX: usize = 256;
+pub const TYPED_DATA_MAX: usize = 64;
 
 /// Whether `e` is a dumper call stopped by its work bound (rather than `E2BIG` for a value that
 /// runs past its data).
