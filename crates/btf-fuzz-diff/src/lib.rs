@@ -272,7 +272,7 @@ pub fn diff_c_dump(data: &[u8]) {
         // LIBBPF-4 and -6, and findings F2/F3 (unbounded text, in both libraries).
         if libbpf_bugs::intended_divergence(data, Some(&o))
             || libbpf_bugs::align_of_unbounded(&o)
-            || libbpf_bugs::member_align_unknown(&o)
+            || libbpf_bugs::align_unknown(&o)
             || libbpf_bugs::dangling_ids(&o)
             || !btf_fuzz_targets::c_text_fits(&o, 4 << 20)
         {

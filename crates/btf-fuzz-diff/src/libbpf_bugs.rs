@@ -189,15 +189,16 @@ pub fn typed_data_in_bounds(btf: &Btf, id: u32, limit: u64) -> bool {
     ok(btf, id, limit, 0)
 }
 
-/// LIBBPF-10: `btf_dump__dump_type` writes padding before a member with
-/// `roundup(cur_off, next_align * 8)`, where `next_align` is `btf__align_of` of the member's type:
-/// 0 when libbpf cannot tell (a size it does not know), so it divides by zero (SIGFPE). Such
-/// input's declarations are not compared (btf-core treats the alignment as 1 bit: no rounding).
-pub fn member_align_unknown(btf: &Btf) -> bool {
+/// LIBBPF-10: `btf_dump__dump_type` writes padding before a member, and after the last one, with
+/// `roundup(cur_off, align * 8)`, where `align` is `btf__align_of` of the member's type or of the
+/// struct itself: 0 when libbpf cannot tell (a size it does not know), so it divides by zero
+/// (SIGFPE). Such input's declarations are not compared (btf-core does not round there).
+pub fn align_unknown(btf: &Btf) -> bool {
     use btf_core::Kind;
     btf.types().any(|t| {
         matches!(t.kind(), Some(Kind::Struct | Kind::Union))
-            && t.members().any(|m| btf.align_of(m.type_id).is_err())
+            && (btf.align_of(t.id()).is_err()
+                || t.members().any(|m| btf.align_of(m.type_id).is_err()))
     })
 }
 
