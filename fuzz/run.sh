@@ -57,7 +57,14 @@ run_one() {
   "$BIN/$t" "corpus/$t" "seeds/$t" -dict=btf.dict -max_total_time="$SECONDS_EACH" \
     -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" -timeout=10 -max_len="$MAX_LEN" \
     -print_final_stats=1 -artifact_prefix="artifacts/$t/" ${FUZZ_EXTRA:-} \
-    > "logs/$t.log" 2>&1 || true
+    > "logs/$t.log" 2>&1 || status=$?
+  # A fuzzer killed by a signal its handler did not catch (a stack overflow without ASan's
+  # alternate stack) writes no artifact and no ERROR line: it still counts as a crash.
+  if [ "${status:-0}" -gt 128 ] && ! grep -q -E '^==[0-9]+== ?ERROR' "logs/$t.log"; then
+    echo "==0== ERROR: killed by signal $((status - 128)) without a report (no artifact)" \
+      >> "logs/$t.log"
+  fi
+  status=0
   # The last "#N ... cov: C ft: F" line and the run count.
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -n 1)
   [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "logs/$t.log" | tail -n 1)
