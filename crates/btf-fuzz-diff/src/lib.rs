@@ -273,6 +273,7 @@ pub fn diff_c_dump(data: &[u8]) {
         if libbpf_bugs::intended_divergence(data, Some(&o))
             || libbpf_bugs::align_of_unbounded(&o)
             || libbpf_bugs::align_unknown(&o)
+            || libbpf_bugs::order_cycle(&o)
             || libbpf_bugs::dangling_ids(&o)
             || !btf_fuzz_targets::c_text_fits(&o, 4 << 20)
         {

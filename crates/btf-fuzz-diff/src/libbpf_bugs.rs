@@ -208,37 +208,67 @@ pub fn align_unknown(btf: &Btf) -> bool {
 /// of such input is not compared.
 pub fn reference_cycle(btf: &Btf) -> bool {
     use btf_core::Kind;
-    let next = |id: u32| -> Option<u32> {
-        let t = btf.type_by_id(id)?;
-        match t.kind()? {
-            Kind::Const | Kind::Restrict | Kind::Volatile | Kind::Typedef | Kind::TypeTag => {
-                Some(t.type_id())
-            }
-            Kind::Array => Some(t.array().elem_type),
-            _ => None,
+    has_cycle(btf, |t| match t.kind() {
+        Some(Kind::Const | Kind::Restrict | Kind::Volatile | Kind::Typedef | Kind::TypeTag) => {
+            vec![t.type_id()]
         }
-    };
-    // 0: not seen, 1: on the walk now, 2: known to end.
+        Some(Kind::Array) => vec![t.array().elem_type],
+        _ => Vec::new(),
+    })
+}
+
+/// LIBBPF-12: `btf_dump__dump_type` orders types recursively (`btf_dump_order_type`) through
+/// pointers, modifiers, typedefs, arrays and prototypes (return and parameter types) with no
+/// bound: a cycle among them (which its parser accepts) overflows the stack. btf-core stops at
+/// its nesting limit with an error. Declarations of such input are not compared.
+pub fn order_cycle(btf: &Btf) -> bool {
+    use btf_core::Kind;
+    has_cycle(btf, |t| match t.kind() {
+        Some(
+            Kind::Ptr
+            | Kind::Const
+            | Kind::Restrict
+            | Kind::Volatile
+            | Kind::Typedef
+            | Kind::TypeTag,
+        ) => vec![t.type_id()],
+        Some(Kind::Array) => vec![t.array().elem_type],
+        Some(Kind::FuncProto) => std::iter::once(t.type_id())
+            .chain(t.params().map(|p| p.type_id))
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// Whether following `edges` from some type comes back to a type on the same walk.
+fn has_cycle(btf: &Btf, edges: impl Fn(&btf_core::TypeRef<'_>) -> Vec<u32>) -> bool {
+    // 0: not seen, 1: on the walk now, 2: known to end. Iterative depth-first search.
     let mut state = vec![0u8; btf.type_cnt() as usize];
     for start in 1..btf.type_cnt() {
-        let mut path = Vec::new();
-        let mut id = start;
-        loop {
-            match state.get(id as usize) {
-                Some(1) => return true,
-                Some(0) => {
-                    state[id as usize] = 1;
-                    path.push(id);
-                    match next(id) {
-                        Some(n) if n != 0 => id = n,
-                        _ => break,
-                    }
-                }
-                _ => break,
-            }
+        if state[start as usize] != 0 {
+            continue;
         }
-        for p in path {
-            state[p as usize] = 2;
+        let mut stack: Vec<(u32, Vec<u32>)> = Vec::new();
+        state[start as usize] = 1;
+        let next = btf.type_by_id(start).map(|t| edges(&t)).unwrap_or_default();
+        stack.push((start, next));
+        while let Some((id, pending)) = stack.last_mut() {
+            match pending.pop() {
+                Some(n) if n != 0 && (n as usize) < state.len() => match state[n as usize] {
+                    1 => return true,
+                    0 => {
+                        state[n as usize] = 1;
+                        let more = btf.type_by_id(n).map(|t| edges(&t)).unwrap_or_default();
+                        stack.push((n, more));
+                    }
+                    _ => {}
+                },
+                Some(_) => {}
+                None => {
+                    state[*id as usize] = 2;
+                    stack.pop();
+                }
+            }
         }
     }
     false
