@@ -395,7 +395,7 @@ pub fn c_dump(data: &[u8]) {
         for id in 1..cnt {
             let before = d.output().len();
             if let Err(e) = d.dump_type(id) {
-                if e.errno() == libc_e2big() {
+                if e.kind() == btf_core::ErrorKind::TooBig {
                     assert_eq!(d.output().len(), before, "[{id}]: E2BIG left text behind");
                 }
             }
@@ -408,7 +408,7 @@ pub fn c_dump(data: &[u8]) {
         for id in 0..cnt.min(256) {
             let before = d.output().len();
             if let Err(e) = d.emit_type_decl(id, b"x", (id % 3) as usize, id % 2 == 0) {
-                if e.errno() == libc_e2big() {
+                if e.kind() == btf_core::ErrorKind::TooBig {
                     assert_eq!(d.output().len(), before, "[{id}]: E2BIG left text behind");
                 }
             }
@@ -451,7 +451,7 @@ pub const TYPED_DATA_MAX: usize = 64;
 /// Whether `e` is a dumper call stopped by its work bound (rather than `E2BIG` for a value that
 /// runs past its data).
 pub fn past_bound(e: &btf_core::Error) -> bool {
-    e.errno() == libc_e2big() && e.message().contains("limit")
+    e.kind() == btf_core::ErrorKind::TooBig && e.message().contains("limit")
 }
 
 /// The work bound the fuzz targets give each C dump call: the default (16 MiB at least) would
@@ -470,7 +470,7 @@ pub fn c_text_fits(btf: &Btf, total: usize) -> bool {
     d.set_output_limit(C_DUMP_LIMIT);
     for id in 1..btf.type_cnt() {
         match d.dump_type(id) {
-            Err(e) if e.errno() == libc_e2big() => return false,
+            Err(e) if e.kind() == btf_core::ErrorKind::TooBig => return false,
             _ if d.output().len() > total => return false,
             _ => {}
         }
@@ -488,11 +488,6 @@ pub fn typed_data_fits(btf: &Btf, id: u32, data: &[u8], opts: &DataOptions) -> b
     // (`E2BIG` also means "a value runs past the data", with the text so far: that one fits.)
     let stopped = matches!(d.dump_type_data(id, data, opts), Err(e) if past_bound(&e));
     !stopped && d.output().len() <= C_DUMP_LIMIT
-}
-
-/// `E2BIG`, the errno of a C dump call past its bound.
-const fn libc_e2big() -> i32 {
-    7
 }
 
 /// CO-RE: a BPF object relocated against the fixed target (`BpfObject::relocate_core`), and

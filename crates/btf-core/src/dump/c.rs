@@ -167,6 +167,8 @@ pub struct CDump<'a> {
     pub(super) depth: usize,
     /// The work one call may do: bytes written plus types and declarators visited.
     output_limit: usize,
+    /// The bound of the current call: `output_limit`, plus what typed data adds for its data.
+    call_limit: usize,
     /// Where the text of the current call starts in `out`.
     call_start: usize,
     /// Types and declarators visited by the current call.
@@ -249,6 +251,7 @@ impl<'a> CDump<'a> {
             warnings: Vec::new(),
             depth: 0,
             output_limit: default_output_limit(btf),
+            call_limit: 0,
             call_start: 0,
             visits: 0,
             over_limit: false,
@@ -281,6 +284,7 @@ impl<'a> CDump<'a> {
             warnings: self.warnings,
             depth: self.depth,
             output_limit: self.output_limit,
+            call_limit: self.call_limit,
             call_start: self.call_start,
             visits: self.visits,
             over_limit: self.over_limit,
@@ -309,8 +313,9 @@ impl<'a> CDump<'a> {
         self.output_limit
     }
 
-    /// Starts the work budget of one public call.
-    pub(super) fn begin_call(&mut self) {
+    /// Starts the work budget of one public call: the dumper's bound plus `extra`.
+    pub(super) fn begin_call(&mut self, extra: usize) {
+        self.call_limit = self.output_limit.saturating_add(extra);
         self.call_start = self.out.len();
         self.visits = 0;
         self.over_limit = false;
@@ -329,7 +334,7 @@ impl<'a> CDump<'a> {
                 "C text of {what} passes the dumper's limit of {} bytes of work (text out of \
                  proportion to the input: anonymous types nested inline, padding lines or arrays \
                  of huge element counts)",
-                self.output_limit
+                self.call_limit
             ),
         ))
     }
@@ -345,7 +350,7 @@ impl<'a> CDump<'a> {
         if !self.over_limit {
             self.visits += 1;
             let written = self.out.len() - self.call_start;
-            self.over_limit = written.saturating_add(self.visits) > self.output_limit;
+            self.over_limit = written.saturating_add(self.visits) > self.call_limit;
         }
         self.over_limit
     }
@@ -383,7 +388,7 @@ impl<'a> CDump<'a> {
         self.catch_up()?;
         self.queue.clear();
         self.order(id, false)?;
-        self.begin_call();
+        self.begin_call(0);
         let queue = std::mem::take(&mut self.queue);
         for &queued in &queue {
             self.emit_type(queued, 0);
@@ -403,7 +408,7 @@ impl<'a> CDump<'a> {
         strip_mods: bool,
     ) -> Result<()> {
         self.catch_up()?;
-        self.begin_call();
+        self.begin_call(0);
         self.strip_mods = strip_mods;
         self.type_decl(id, field_name, level);
         self.strip_mods = false;

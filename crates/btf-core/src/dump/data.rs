@@ -151,13 +151,9 @@ impl<'a> CDump<'a> {
         // on top of the dumper's own. Element counts do not depend on the data (an array of
         // 2^32 elements walks them all, in libbpf too), so without a bound hostile BTF would
         // never finish.
-        let limit = self.output_limit();
-        self.set_output_limit(limit.saturating_add(data.len().saturating_mul(DATA_WORK_PER_BYTE)));
-        self.begin_call();
+        self.begin_call(data.len().saturating_mul(DATA_WORK_PER_BYTE));
         let value = self.data_value(&mut walk, b"", id, 0, 0, 0);
-        let bounded = self.end_call(format_args!("the typed data of type [{id}]"));
-        self.set_output_limit(limit);
-        bounded?;
+        self.end_call(format_args!("the typed data of type [{id}]"))?;
         match value {
             Ok(size) => Ok(size as usize),
             Err(errno) => Err(Error::new(
