@@ -54,8 +54,9 @@ fn theirs(data: &[u8], split: bool) -> Result<LibbpfBtf, i32> {
     }
 }
 
-/// Zeros after the typed-data blob (LIBBPF-7).
-const PAD: usize = 1 << 16;
+/// The largest type whose typed data is compared: libbpf reads that far past a case's data
+/// (LIBBPF-7), so each case's bytes are followed by that many zeros.
+const TYPED_DATA_READ_MAX: u64 = 1 << 15;
 
 fn cap(data: &[u8]) -> &[u8] {
     &data[..data.len().min(1 << 14)]
@@ -310,20 +311,32 @@ pub fn diff_c_dump(data: &[u8]) {
                 b.map(|_| ()).map_err(|e| e.0)
             ),
         }
-        // Typed data: each type over the bytes from a varying offset, the blob padded with zeros
-        // (LIBBPF-7: libbpf reads past the data when checking members for zero).
-        let mut blob = data.to_vec();
-        blob.resize(data.len() + PAD, 0);
+        // Typed data: each type over the bytes from a varying offset. libbpf reads past the data
+        // when checking members for zero (LIBBPF-7): each case's bytes are copied into a region
+        // of their own, followed by zeros up to the type's size, as btf-core reads them; the copy
+        // keeps the offset's alignment.
         let cases: Vec<(u32, std::ops::Range<usize>)> = (0..o.type_cnt().min(64))
             .filter(|&id| !libbpf_bugs::holds_enum(&o, id))
             .filter(|&id| !libbpf_bugs::holds_wide_bitfield(&o, id))
-            .filter(|&id| libbpf_bugs::typed_data_in_bounds(&o, id, PAD as u64 / 2))
+            .filter(|&id| libbpf_bugs::typed_data_in_bounds(&o, id, TYPED_DATA_READ_MAX))
             .map(|id| {
                 let off = (id as usize * 7) % (data.len() + 1);
                 (
                     id,
                     off..(off + btf_fuzz_targets::TYPED_DATA_MAX).min(data.len()),
                 )
+            })
+            .collect();
+        let mut blob = Vec::new();
+        let padded_cases: Vec<(u32, std::ops::Range<usize>)> = cases
+            .iter()
+            .map(|(id, r)| {
+                let start = blob.len().next_multiple_of(8) + r.start % 8;
+                let size = o.resolve_size(*id).unwrap_or(0) as usize;
+                blob.resize(start, 0);
+                blob.extend_from_slice(&data[r.clone()]);
+                blob.resize(start + r.len().max(size) + 8, 0);
+                (*id, start..start + r.len())
             })
             .collect();
         for (compact, emit_zeroes) in [(false, false), (true, true)] {
@@ -337,7 +350,7 @@ pub fn diff_c_dump(data: &[u8]) {
             let mut rcs = Vec::new();
             let mut stopped = false;
             for (id, r) in &cases {
-                let rc = match d.dump_type_data(*id, &blob[r.clone()], &opts) {
+                let rc = match d.dump_type_data(*id, &data[r.clone()], &opts) {
                     Ok(n) => n as i32,
                     Err(e) => {
                         stopped |= btf_fuzz_targets::past_bound(&e);
@@ -352,8 +365,16 @@ pub fn diff_c_dump(data: &[u8]) {
             if stopped {
                 continue;
             }
-            let (lt, lrcs) =
-                t.dump_type_data(&cases, &blob, None, 0, compact, false, emit_zeroes, false);
+            let (lt, lrcs) = t.dump_type_data(
+                &padded_cases,
+                &blob,
+                None,
+                0,
+                compact,
+                false,
+                emit_zeroes,
+                false,
+            );
             assert_eq!(rcs, lrcs, "split={split}: typed data return values");
             assert_eq!(
                 String::from_utf8_lossy(&text),
