@@ -399,3 +399,93 @@ fn dump_type_data_every_type() {
     }
     finish("dump_type_data", &failures, cases_run, bytes);
 }
+
+/// Typed data of long arrays over a few bytes: elements past the data read as zeros. Where they
+/// write nothing btf-core ends the walk at the first of them, where libbpf walks all 2^20; where
+/// they write something (arrays of arrays, structs, zeros shown) both walk on. Same text and return
+/// values under four option sets.
+#[test]
+fn typed_data_of_arrays_past_their_data() {
+    libbpf::quiet();
+    let mut btf = Btf::new_empty();
+    let int = btf.add_int("int", 4, 1).unwrap();
+    let chr = btf.add_int("char", 1, 1).unwrap();
+    let pair = btf.add_struct("pair", 8).unwrap();
+    btf.add_field("a", int, 0, 0).unwrap();
+    btf.add_field("b", int, 32, 0).unwrap();
+    let name = btf.add_array(int, chr, 4).unwrap();
+    let n = 1 << 20;
+    let mut arrays = vec![
+        btf.add_array(int, int, n).unwrap(),
+        btf.add_array(int, chr, n).unwrap(),
+        btf.add_array(int, pair, 64).unwrap(),
+        btf.add_array(int, name, n).unwrap(),
+    ];
+    let inner = btf.add_array(int, int, 3).unwrap();
+    arrays.push(btf.add_array(int, inner, 1 << 12).unwrap());
+    let holder = btf.add_struct("holder", 4 + 4 * n).unwrap();
+    btf.add_field("x", int, 0, 0).unwrap();
+    btf.add_field("tail", arrays[0], 32, 0).unwrap();
+    arrays.push(holder);
+    let raw = btf.raw_data().into_owned();
+    let ours_btf = Btf::from_bytes(&raw).unwrap();
+    let theirs = LibbpfBtf::from_bytes(&raw).unwrap();
+    // Each case: a few bytes (all zero, some zero, none zero), then zeros far enough for libbpf's
+    // reads of check-zero past the data (LIBBPF-7).
+    let mut blob = Vec::new();
+    let mut cases = Vec::new();
+    for &id in &arrays {
+        for data in [
+            &[0u8; 6][..],
+            &[7, 0, 0, 0, 0, 0, 0x41, 0x42, 0, 9],
+            &[0x61; 12],
+        ] {
+            let start = blob.len().next_multiple_of(8);
+            blob.resize(start, 0);
+            blob.extend_from_slice(data);
+            let full = ours_btf.resolve_size(id).unwrap() as usize;
+            blob.resize(start + full.max(data.len()) + 64, 0);
+            cases.push((id, start..start + data.len()));
+        }
+    }
+    let mut compared = 0;
+    for (indent, compact, skip, zeroes, strings) in [
+        (None, false, false, false, false),
+        (None, true, true, false, false),
+        (Some(c"  "), false, false, true, false),
+        (Some(c"\t"), true, false, false, true),
+    ] {
+        let (expected, rcs) =
+            theirs.dump_type_data(&cases, &blob, indent, 0, compact, skip, zeroes, strings);
+        let opts = btf_core::DataOptions {
+            indent_str: indent.map_or(b"\t".to_vec(), |s| s.to_bytes().to_vec()),
+            indent_level: 0,
+            compact,
+            skip_names: skip,
+            emit_zeroes: zeroes,
+            emit_strings: strings,
+        };
+        let mut dump = CDump::new(&ours_btf).unwrap();
+        dump.set_output_limit(1 << 30);
+        let mut text = Vec::new();
+        let mut ours_rcs = Vec::new();
+        for (id, range) in &cases {
+            ours_rcs.push(
+                match dump.dump_type_data(*id, &blob[range.clone()], &opts) {
+                    Ok(n) => n as i32,
+                    Err(e) => -e.errno(),
+                },
+            );
+            text.extend(dump.take_output());
+            text.push(b'\n');
+        }
+        assert_eq!(ours_rcs, rcs, "return values, emit_zeroes {zeroes}");
+        assert!(
+            text == expected,
+            "text, emit_zeroes {zeroes}: {}",
+            first_difference(&text, &expected)
+        );
+        compared += text.len();
+    }
+    assert!(compared > 1000, "{compared} bytes compared");
+}

@@ -1494,25 +1494,53 @@ mod tests {
         assert!(dump.output().is_empty());
     }
 
-    /// Typed data of an array of 2^29 - 1 ints over 64 bytes: each element past the data fails
-    /// on its own and the walk goes on (in libbpf too, for hours); the call stops at its bound
-    /// (the dumper's plus 4,096 per byte of data) with `E2BIG` and takes its text back.
+    /// Typed data of an array of 2^29 - 1 structs over 64 bytes, zeros shown: each element past
+    /// the data writes its braces and the walk goes on (in libbpf too, for hours); the call
+    /// stops at its bound (the dumper's plus 4,096 per byte of data) with `E2BIG` and takes its
+    /// text back.
     #[test]
     fn typed_data_of_endless_arrays_stops_at_the_bound() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let s = btf.add_struct("one", 4).unwrap();
+        btf.add_field("a", int, 0, 0).unwrap();
+        let arr = btf.add_array(int, s, 0x1fff_ffff).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.set_output_limit(1 << 16);
+        let opts = crate::dump::data::DataOptions {
+            emit_zeroes: true,
+            ..Default::default()
+        };
+        let data = [1u8; 64];
+        let err = dump.dump_type_data(arr, &data, &opts).unwrap_err();
+        assert_eq!(err.errno(), 7, "{err}");
+        assert!(err.message().contains("typed data of type [3]"), "{err}");
+        assert!(dump.output().is_empty());
+        // The dumper's own bound is back for the next call, and real data fits.
+        assert_eq!(dump.output_limit(), 1 << 16);
+        assert_eq!(dump.dump_type_data(int, &data, &opts).unwrap(), 4);
+        assert_eq!(dump.take_output(), b"(int)16843009");
+    }
+
+    /// The same array of ints, zeros not shown: elements past the data write nothing (in libbpf
+    /// too, which walks all 2^29 - 1), so the walk ends at the first of them, well inside the
+    /// bound, and the call succeeds with the array's size.
+    #[test]
+    fn typed_data_stops_at_silent_elements_past_the_data() {
         let mut btf = Btf::new_empty();
         let int = btf.add_int("int", 4, 1).unwrap();
         let arr = btf.add_array(int, int, 0x1fff_ffff).unwrap();
         let mut dump = CDump::new(&btf).unwrap();
         dump.set_output_limit(1 << 16);
         let opts = crate::dump::data::DataOptions::default();
-        let data = [1u8; 64];
-        let err = dump.dump_type_data(arr, &data, &opts).unwrap_err();
-        assert_eq!(err.errno(), 7, "{err}");
-        assert!(err.message().contains("typed data of type [2]"), "{err}");
-        assert!(dump.output().is_empty());
-        // The dumper's own bound is back for the next call, and real data fits.
-        assert_eq!(dump.output_limit(), 1 << 16);
-        assert_eq!(dump.dump_type_data(int, &data, &opts).unwrap(), 4);
-        assert_eq!(dump.take_output(), b"(int)16843009");
+        let data = [1u8; 8];
+        assert_eq!(
+            dump.dump_type_data(arr, &data, &opts).unwrap(),
+            0x1fff_ffff * 4
+        );
+        assert_eq!(
+            dump.take_output(),
+            b"(int[536870911])[\n\t16843009,\n\t16843009,\n]"
+        );
     }
 }

@@ -709,8 +709,17 @@ impl<'a> CDump<'a> {
             if walk.is_array_terminated || self.over_limit() {
                 break;
             }
+            let elem_at = at + i * elem_size;
+            let before = (self.out.len(), self.warnings.len(), walk.is_array_char);
             // Errors of single elements (past the data) are not the array's.
-            let _ = self.data_value(walk, b"", a.elem_type, at + i * elem_size, 0, 0);
+            let _ = self.data_value(walk, b"", a.elem_type, elem_at, 0, 0);
+            // Every element from here on lies past the data, which reads as zeros, and meets the
+            // same state: if this one left no trace, none of them would (libbpf walks them all:
+            // hostile counts took seconds, and the work bound turned them into errors).
+            let unchanged = before == (self.out.len(), self.warnings.len(), walk.is_array_char);
+            if elem_at >= walk.data.len() && unchanged && !walk.is_array_terminated {
+                break;
+            }
         }
         (walk.is_array_member, walk.is_array_terminated) = saved;
         walk.depth -= 1;

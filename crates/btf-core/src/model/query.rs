@@ -239,20 +239,38 @@ impl Btf {
             }
             Some(Kind::Array) => inner(t.array().elem_type, memo),
             Some(Kind::Struct | Kind::Union) => {
-                if let Some(a) = memo.known(t.id()) {
-                    return Ok(a);
+                match memo.known(t.id()) {
+                    // Reached again while its own members are being computed: it contains
+                    // itself. Said at once instead of after MAX_ALIGN_DEPTH levels, which the C
+                    // dump would pay again for every value and member of such a type.
+                    Some(ALIGN_IN_PROGRESS) => {
+                        return Err(Error::invalid(format!(
+                            "type [{}]: contains itself by value (a cycle)",
+                            t.id()
+                        )));
+                    }
+                    Some(a) => return Ok(a),
+                    None => {}
                 }
+                memo.remember(t.id(), ALIGN_IN_PROGRESS);
                 let mut max_align = 1u32;
                 let mut packed = false;
                 for m in t.members() {
-                    let align = inner(m.type_id, memo)?;
-                    if align == 0 {
-                        return Err(Error::invalid(format!(
+                    let align = match inner(m.type_id, memo) {
+                        Ok(0) => Err(Error::invalid(format!(
                             "type [{}]: member type [{}] has alignment 0",
                             t.id(),
                             m.type_id
-                        )));
-                    }
+                        ))),
+                        other => other,
+                    };
+                    let align = match align {
+                        Ok(align) => align,
+                        Err(e) => {
+                            memo.forget(t.id());
+                            return Err(e);
+                        }
+                    };
                     max_align = max_align.max(align);
                     if m.bitfield_size() == 0 && u64::from(m.offset) % (8 * u64::from(align)) != 0 {
                         packed = true;
@@ -283,7 +301,11 @@ impl Btf {
 pub(crate) trait AlignMemo {
     fn known(&self, id: u32) -> Option<u32>;
     fn remember(&mut self, id: u32, align: u32);
+    fn forget(&mut self, id: u32);
 }
+
+/// What [`AlignMemo`] holds for a struct or union whose members are being computed.
+const ALIGN_IN_PROGRESS: u32 = u32::MAX - 1;
 
 /// A memo for one call.
 impl AlignMemo for HashMap<u32, u32> {
@@ -292,6 +314,9 @@ impl AlignMemo for HashMap<u32, u32> {
     }
     fn remember(&mut self, id: u32, align: u32) {
         self.insert(id, align);
+    }
+    fn forget(&mut self, id: u32) {
+        self.remove(&id);
     }
 }
 
@@ -304,6 +329,9 @@ impl AlignMemo for Vec<u32> {
         if let Some(slot) = self.get_mut(id as usize) {
             *slot = align;
         }
+    }
+    fn forget(&mut self, id: u32) {
+        self.remember(id, u32::MAX);
     }
 }
 
