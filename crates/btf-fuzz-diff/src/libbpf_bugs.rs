@@ -88,6 +88,17 @@ pub fn holds_wide_bitfield(btf: &Btf, id: u32) -> bool {
     })
 }
 
+/// LIBBPF-13: `btf_dump__dump_type_data` (`btf_dump_float_data`) copies a float at an address not
+/// aligned for it into a 16-byte local union, `t->size` bytes of it: libbpf's parser takes any
+/// float size, so a float of more than 16 bytes overflows the stack (62 bytes written into 16 under
+/// ASan). It then refuses the size with `EINVAL`, as btf-core does without the copy. Typed data of a
+/// type holding such a float by value is not compared.
+pub fn holds_oversized_float(btf: &Btf, id: u32) -> bool {
+    holds_by_value(btf, id, |t| {
+        t.kind() == Some(btf_core::Kind::Float) && t.size() > 16
+    })
+}
+
 /// Whether type `id` holds, by value (through members, elements, typedefs, modifiers, variables
 /// and sections), a type for which `matches` is true.
 fn holds_by_value(btf: &Btf, id: u32, matches: impl Fn(&btf_core::TypeRef<'_>) -> bool) -> bool {
