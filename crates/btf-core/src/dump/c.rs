@@ -1024,6 +1024,9 @@ impl<'a> CDump<'a> {
     /// prototypes and modifiers down to a named type, in C's inside-out syntax.
     pub(super) fn type_decl(&mut self, mut id: u32, name: &[u8], lvl: usize) {
         let start = self.decl_stack.len();
+        // A chain longer than there are types goes round a cycle (counted in steps, not in the
+        // stack, which does not grow on the modifiers `strip_mods` leaves out).
+        let mut steps = 0usize;
         loop {
             let Some(t) = self.ty(id) else {
                 self.warnings.push(format!("type id {id} does not exist"));
@@ -1064,7 +1067,8 @@ impl<'a> CDump<'a> {
                     break;
                 }
             }
-            if self.decl_stack.len() - start > self.btf.type_cnt() as usize {
+            steps += 1;
+            if steps > self.btf.type_cnt() as usize {
                 self.warnings.push(format!("type [{id}] refers to itself"));
                 self.decl_stack.truncate(start);
                 return;
@@ -1330,6 +1334,29 @@ mod tests {
             }
             assert!(dump.dump_type(1).is_err() || !dump.take_warnings().is_empty());
         });
+    }
+
+    /// A const that is its own type, met with modifiers stripped (typed data's casts, or
+    /// `emit_type_decl` with `strip_mods`): nothing is pushed, so only a count of steps ends the
+    /// walk (libbpf loops forever). A warning and no text.
+    #[test]
+    fn stripped_modifier_cycles_end() {
+        let mut btf = Btf::new_empty();
+        let int = btf.add_int("int", 4, 1).unwrap();
+        let looped = btf.add_const(2).unwrap();
+        assert_eq!(looped, 2);
+        let ptr = btf.add_ptr(looped).unwrap();
+        let mut dump = CDump::new(&btf).unwrap();
+        dump.emit_type_decl(ptr, b"x", 0, true).unwrap();
+        let warnings = dump.take_warnings();
+        assert!(
+            warnings.iter().any(|w| w.contains("refers to itself")),
+            "{warnings:?}"
+        );
+        let opts = crate::dump::data::DataOptions::default();
+        let _ = dump.dump_type_data(ptr, &[1; 8], &opts);
+        assert!(!dump.take_warnings().is_empty());
+        assert!(int > 0);
     }
 
     /// Ids that do not exist, names that are not C identifiers, a struct with 65,535 members,
