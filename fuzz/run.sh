@@ -11,7 +11,8 @@
 #
 # Environment: FUZZ_SECONDS (default 60), FUZZ_TARGETS (space-separated; default all),
 # FUZZ_JOBS (fuzzers run at once, default 1), FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default
-# 16384), FUZZ_EXTRA (more libFuzzer flags). The working corpus grows in fuzz/corpus/<target>/
+# 16384), FUZZ_EXTRA (more libFuzzer flags), FUZZ_TRACE_CMP (default 1; 0 builds without
+# -sanitizer-coverage-trace-compares: 2-3x the executions, without comparison-guided mutation). The working corpus grows in fuzz/corpus/<target>/
 # (git-ignored), seeded from fuzz/seeds/<target>/; logs in fuzz/logs/<target>.log.
 set -eu
 
@@ -26,7 +27,13 @@ HOST=$(rustc -vV | sed -n 's/^host: //p')
 
 COVERAGE="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
+--cfg fuzzing"
+BUILD=""
+if [ "${FUZZ_TRACE_CMP:-1}" = 0 ]; then
+  BUILD=-nocmp
+else
+  COVERAGE="$COVERAGE -Cllvm-args=-sanitizer-coverage-trace-compares"
+fi
 
 has_nightly() { rustup toolchain list 2>/dev/null | grep -q '^nightly'; }
 SAN=${FUZZ_SANITIZER:-}
@@ -40,9 +47,9 @@ else
   TOOLCHAIN=+${FUZZ_TOOLCHAIN:-stable}
   FLAGS="$COVERAGE"
 fi
-TARGET_DIR=target/$SAN
+TARGET_DIR=target/$SAN$BUILD
 BIN=$TARGET_DIR/$HOST/release
-echo "fuzz: building $(echo $TARGETS | wc -w) targets with cargo $TOOLCHAIN, sanitizer: $SAN"
+echo "fuzz: building $(echo $TARGETS | wc -w) targets with cargo $TOOLCHAIN, sanitizer: $SAN${BUILD:+, no trace-compares}"
 BINS=$(for t in $TARGETS; do printf -- '--bin %s ' "$t"; done)
 # --target: the flags apply to the fuzz binaries, not to build scripts.
 RUSTFLAGS="$FLAGS" CARGO_TARGET_DIR=$TARGET_DIR cargo $TOOLCHAIN build --release \
