@@ -29,8 +29,8 @@ unsafe extern "C" {
     fn vsnprintf(buf: *mut c_char, n: usize, fmt: *const c_char, ap: *mut c_void) -> c_int;
 }
 
-/// The most text the target has the C library's dumper write per input, for declarations and for
-/// typed data each: the dumper's logic is btf-core's, fuzzed by `c_dump` without a callback;
+/// The most text the target has the C library's dumper write per input, for declarations (all
+/// types, and `emit_type_decl` of each) and for typed data: the dumper's logic is btf-core's, fuzzed by `c_dump` without a callback;
 /// here each piece of text costs a `vsnprintf` through the callback, and past this much
 /// (4 MiB before) that was most of the target's time (300 inputs/s under ASan).
 const CAPI_TEXT: usize = 64 << 10;
@@ -119,6 +119,11 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
         let field = c"f".as_ptr();
         let mut typed_hostile = false;
         let mut typed_text = 0usize;
+        let mut decl_text = 0usize;
+        let mut gate = core.as_ref().and_then(|c| btf_core::CDump::new(c).ok());
+        if let Some(g) = gate.as_mut() {
+            g.set_output_limit(btf_fuzz_targets::C_DUMP_LIMIT);
+        }
         for id in 0..cnt.min(128) {
             let decl = btf_dump_emit_type_decl_opts {
                 sz: size_of::<btf_dump_emit_type_decl_opts>(),
@@ -126,8 +131,18 @@ unsafe fn query(b: *mut Handle, data: &[u8]) {
                 indent_level: (id % 3) as c_int,
                 strip_mods: id % 4 == 0,
             };
-            if fits {
+            // The same bound for one declaration (an anonymous struct is written inline, and
+            // its padding lines can run to the C library's default bound of 16 MiB a call).
+            let decl_fits = decl_text < CAPI_TEXT
+                && gate.as_mut().is_some_and(|g| {
+                    let r = g.emit_type_decl(id, b"f", decl.indent_level as usize, decl.strip_mods);
+                    g.clear_output();
+                    !matches!(r, Err(e) if e.kind() == btf_core::ErrorKind::TooBig)
+                });
+            if fits && decl_fits {
+                let before = out.len();
                 let _ = btf_dump__emit_type_decl(d, id, &decl);
+                decl_text += out.len().saturating_sub(before);
             }
             let opts = btf_dump_type_data_opts {
                 sz: size_of::<btf_dump_type_data_opts>(),
