@@ -1342,7 +1342,7 @@ mod tests {
     #[test]
     fn stripped_modifier_cycles_end() {
         let mut btf = Btf::new_empty();
-        let int = btf.add_int("int", 4, 1).unwrap();
+        btf.add_int("int", 4, 1).unwrap();
         let looped = btf.add_const(2).unwrap();
         assert_eq!(looped, 2);
         let ptr = btf.add_ptr(looped).unwrap();
@@ -1356,7 +1356,6 @@ mod tests {
         let opts = crate::dump::data::DataOptions::default();
         let _ = dump.dump_type_data(ptr, &[1; 8], &opts);
         assert!(!dump.take_warnings().is_empty());
-        assert!(int > 0);
     }
 
     /// Ids that do not exist, names that are not C identifiers, a struct with 65,535 members,
