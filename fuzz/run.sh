@@ -12,8 +12,10 @@
 # Environment: FUZZ_SECONDS (default 60), FUZZ_TARGETS (space-separated; default all),
 # FUZZ_JOBS (fuzzers run at once, default 1), FUZZ_RSS_MB (default 2048), FUZZ_MAX_LEN (default
 # 16384), FUZZ_EXTRA (more libFuzzer flags), FUZZ_TRACE_CMP (default 1; 0 builds without
-# -sanitizer-coverage-trace-compares: 2-3x the executions, without comparison-guided mutation). The working corpus grows in fuzz/corpus/<target>/
-# (git-ignored), seeded from fuzz/seeds/<target>/; logs in fuzz/logs/<target>.log.
+# -sanitizer-coverage-trace-compares: 2-3x the executions, without comparison-guided mutation),
+# FUZZ_LOG_TAG (logs go to fuzz/logs/<target>.<tag>.log: two builds of one target at once). The
+# working corpus grows in fuzz/corpus/<target>/ (git-ignored), seeded from fuzz/seeds/<target>/;
+# logs in fuzz/logs/<target>.log.
 set -eu
 
 cd "$(dirname "$0")"
@@ -58,26 +60,27 @@ RUSTFLAGS="$FLAGS" CARGO_TARGET_DIR=$TARGET_DIR cargo $TOOLCHAIN build --release
 mkdir -p logs
 run_one() {
   t=$1
+  log=logs/$t${FUZZ_LOG_TAG:+.$FUZZ_LOG_TAG}.log
   mkdir -p "corpus/$t" "artifacts/$t"
   # ASan: leaks are defects too; libFuzzer's own -malloc_limit_mb catches single huge allocations.
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
   "$BIN/$t" "corpus/$t" "seeds/$t" -dict=btf.dict -max_total_time="$SECONDS_EACH" \
     -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" -timeout=10 -max_len="$MAX_LEN" \
     -print_final_stats=1 -artifact_prefix="artifacts/$t/" ${FUZZ_EXTRA:-} \
-    > "logs/$t.log" 2>&1 || status=$?
+    > "$log" 2>&1 || status=$?
   # A fuzzer killed by a signal its handler did not catch (a stack overflow without ASan's
   # alternate stack) writes no artifact and no ERROR line: it still counts as a crash.
-  if [ "${status:-0}" -gt 128 ] && ! grep -q -E '^==[0-9]+== ?ERROR' "logs/$t.log"; then
+  if [ "${status:-0}" -gt 128 ] && ! grep -q -E '^==[0-9]+== ?ERROR' "$log"; then
     echo "==0== ERROR: killed by signal $((status - 128)) without a report (no artifact)" \
-      >> "logs/$t.log"
+      >> "$log"
   fi
   status=0
   # The last "#N ... cov: C ft: F" line and the run count.
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -n 1)
-  [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "logs/$t.log" | tail -n 1)
-  [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "logs/$t.log" | tail -n 1)
-  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "logs/$t.log" | tail -n 1)
-  crashes=$(grep -c -E '^==[0-9]+== ?ERROR' "logs/$t.log" || true)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  [ -n "$runs" ] || runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+  [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
+  crashes=$(grep -c -E '^==[0-9]+== ?ERROR' "$log" || true)
   echo "fuzz: $t: ${runs:-0} executions, ${cov:-no coverage line}, ${crashes} crash(es)"
   echo "${runs:-0} ${crashes}" > "logs/$t.result"
 }
