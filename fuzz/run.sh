@@ -61,6 +61,7 @@ mkdir -p logs
 run_one() {
   t=$1
   log=logs/$t${FUZZ_LOG_TAG:+.$FUZZ_LOG_TAG}.log
+  result=logs/$t${FUZZ_LOG_TAG:+.$FUZZ_LOG_TAG}.result
   mkdir -p "corpus/$t" "artifacts/$t"
   # ASan: leaks are defects too; libFuzzer's own -malloc_limit_mb catches single huge allocations.
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
@@ -82,7 +83,7 @@ run_one() {
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
   crashes=$(grep -c -E '^==[0-9]+== ?ERROR' "$log" || true)
   echo "fuzz: $t: ${runs:-0} executions, ${cov:-no coverage line}, ${crashes} crash(es)"
-  echo "${runs:-0} ${crashes}" > "logs/$t.result"
+  echo "${runs:-0} ${crashes}" > "$result"
 }
 
 running=0
@@ -95,7 +96,7 @@ wait
 
 total_runs=0; total_crashes=0; n=0
 for t in $TARGETS; do
-  read -r r c < "logs/$t.result"
+  read -r r c < "logs/$t${FUZZ_LOG_TAG:+.$FUZZ_LOG_TAG}.result"
   total_runs=$((total_runs + r)); total_crashes=$((total_crashes + c)); n=$((n + 1))
 done
 for t in $TARGETS; do

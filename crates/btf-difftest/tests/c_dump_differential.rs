@@ -23,6 +23,34 @@ fn ours(btf: &Btf, ids: &[u32]) -> Result<Vec<u8>, (i32, Vec<u8>)> {
 }
 
 /// Where two texts first differ, as a few lines of each.
+/// BTF built with `btf__add_*`, read back by btf-core and by libbpf from the same bytes.
+fn in_both(btf: &Btf) -> (Btf, LibbpfBtf) {
+    let raw = btf.raw_data().into_owned();
+    (
+        Btf::from_bytes(&raw).unwrap(),
+        LibbpfBtf::from_bytes(&raw).unwrap(),
+    )
+}
+
+/// btf-core's typed-data options for one of libbpf's option sets (`indent_str` NULL: a tab).
+fn data_options(
+    indent: Option<&std::ffi::CStr>,
+    level: usize,
+    compact: bool,
+    skip: bool,
+    zeroes: bool,
+    strings: bool,
+) -> btf_core::DataOptions {
+    btf_core::DataOptions {
+        indent_str: indent.map_or(b"\t".to_vec(), |s| s.to_bytes().to_vec()),
+        indent_level: level,
+        compact,
+        skip_names: skip,
+        emit_zeroes: zeroes,
+        emit_strings: strings,
+    }
+}
+
 fn first_difference(a: &[u8], b: &[u8]) -> String {
     let at = a
         .iter()
@@ -124,9 +152,7 @@ fn padding_of_structs_past_int_offsets() {
     btf.add_field("f", int, 0, 0).unwrap();
     btf.add_field("u", anon, 0xf000_0000, 0).unwrap();
     assert!(huge > 0);
-    let raw = btf.raw_data().into_owned();
-    let ours_btf = Btf::from_bytes(&raw).unwrap();
-    let theirs = LibbpfBtf::from_bytes(&raw).unwrap();
+    let (ours_btf, theirs) = in_both(&btf);
     let mut failures = Vec::new();
     let bytes = compare("int offsets", &ours_btf, &theirs, &mut failures);
     finish("int offsets", &failures, 1, bytes);
@@ -361,14 +387,7 @@ fn dump_type_data_every_type() {
                 zeroes,
                 strings,
             );
-            let opts = btf_core::DataOptions {
-                indent_str: indent.map_or(b"\t".to_vec(), |s| s.to_bytes().to_vec()),
-                indent_level: level,
-                compact,
-                skip_names: skip,
-                emit_zeroes: zeroes,
-                emit_strings: strings,
-            };
+            let opts = data_options(indent, level, compact, skip, zeroes, strings);
             let mut dump = CDump::new(&ours_btf).unwrap();
             let mut text = Vec::new();
             for (i, (id, range)) in cases.iter().enumerate() {
@@ -427,9 +446,7 @@ fn typed_data_of_arrays_past_their_data() {
     btf.add_field("x", int, 0, 0).unwrap();
     btf.add_field("tail", arrays[0], 32, 0).unwrap();
     arrays.push(holder);
-    let raw = btf.raw_data().into_owned();
-    let ours_btf = Btf::from_bytes(&raw).unwrap();
-    let theirs = LibbpfBtf::from_bytes(&raw).unwrap();
+    let (ours_btf, theirs) = in_both(&btf);
     // Each case: a few bytes (all zero, some zero, none zero), then zeros far enough for libbpf's
     // reads of check-zero past the data (LIBBPF-7).
     let mut blob = Vec::new();
@@ -457,14 +474,7 @@ fn typed_data_of_arrays_past_their_data() {
     ] {
         let (expected, rcs) =
             theirs.dump_type_data(&cases, &blob, indent, 0, compact, skip, zeroes, strings);
-        let opts = btf_core::DataOptions {
-            indent_str: indent.map_or(b"\t".to_vec(), |s| s.to_bytes().to_vec()),
-            indent_level: 0,
-            compact,
-            skip_names: skip,
-            emit_zeroes: zeroes,
-            emit_strings: strings,
-        };
+        let opts = data_options(indent, 0, compact, skip, zeroes, strings);
         let mut dump = CDump::new(&ours_btf).unwrap();
         dump.set_output_limit(1 << 30);
         let mut text = Vec::new();

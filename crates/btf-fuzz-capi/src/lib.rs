@@ -30,9 +30,10 @@ unsafe extern "C" {
 }
 
 /// The most text the target has the C library's dumper write per input, for declarations (all
-/// types, and `emit_type_decl` of each) and for typed data: the dumper's logic is btf-core's, fuzzed by `c_dump` without a callback;
-/// here each piece of text costs a `vsnprintf` through the callback, and past this much
-/// (4 MiB before) that was most of the target's time (300 inputs/s under ASan).
+/// types, and `emit_type_decl` of each) and for typed data. The dumper's logic is btf-core's,
+/// fuzzed by `c_dump` without a callback; here each piece of text costs a `vsnprintf` through
+/// the callback, and past this much (4 MiB before) that was most of the target's time (300
+/// inputs/s under ASan).
 const CAPI_TEXT: usize = 64 << 10;
 
 /// The `btf_dump` printf callback: formats into the `Vec<u8>` behind `ctx`.

@@ -253,37 +253,12 @@ impl Btf {
                     None => {}
                 }
                 memo.remember(t.id(), ALIGN_IN_PROGRESS);
-                let mut max_align = 1u32;
-                let mut packed = false;
-                for m in t.members() {
-                    let align = match inner(m.type_id, memo) {
-                        Ok(0) => Err(Error::invalid(format!(
-                            "type [{}]: member type [{}] has alignment 0",
-                            t.id(),
-                            m.type_id
-                        ))),
-                        other => other,
-                    };
-                    let align = match align {
-                        Ok(align) => align,
-                        Err(e) => {
-                            memo.forget(t.id());
-                            return Err(e);
-                        }
-                    };
-                    max_align = max_align.max(align);
-                    if m.bitfield_size() == 0 && u64::from(m.offset) % (8 * u64::from(align)) != 0 {
-                        packed = true;
-                        break;
-                    }
+                let align = self.members_align(&t, depth, memo);
+                match align {
+                    Ok(a) => memo.remember(t.id(), a),
+                    Err(_) => memo.forget(t.id()),
                 }
-                let align = if packed || t.size() % max_align != 0 {
-                    1
-                } else {
-                    max_align
-                };
-                memo.remember(t.id(), align);
-                Ok(align)
+                align
             }
             _ => Err(Error::new(
                 ErrorKind::Invalid,
@@ -294,6 +269,36 @@ impl Btf {
                 ),
             )),
         }
+    }
+
+    /// The alignment of a struct or union from its members': the largest, or 1 when a member
+    /// sits off its alignment (packed) or the size is not a multiple of it.
+    fn members_align<M: AlignMemo>(
+        &self,
+        t: &TypeRef<'_>,
+        depth: u32,
+        memo: &mut M,
+    ) -> Result<u32> {
+        let mut max_align = 1u32;
+        for m in t.members() {
+            let align = self.align_of_type(self.type_or_err(m.type_id)?, depth + 1, memo)?;
+            if align == 0 {
+                return Err(Error::invalid(format!(
+                    "type [{}]: member type [{}] has alignment 0",
+                    t.id(),
+                    m.type_id
+                )));
+            }
+            max_align = max_align.max(align);
+            if m.bitfield_size() == 0 && u64::from(m.offset) % (8 * u64::from(align)) != 0 {
+                return Ok(1);
+            }
+        }
+        Ok(if t.size() % max_align != 0 {
+            1
+        } else {
+            max_align
+        })
     }
 }
 
